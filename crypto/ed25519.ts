@@ -2,9 +2,8 @@
  * Ed25519 (RFC 8032) signing and verification on node:crypto — I2P signature type 7 (EdDSA_SHA512_Ed25519).
  * Private keys are the 32-byte seed. Public keys are imported as JWK and may be cached by callers.
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+import { createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { importOkpPrivate, rawOkpPublic } from './okp.js';
 
 export class Ed25519Key {
   readonly seed: Uint8Array;
@@ -14,9 +13,8 @@ export class Ed25519Key {
   constructor(seed: Uint8Array) {
     if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
     this.seed = Uint8Array.prototype.slice.call(seed);
-    this.keyObject = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.keyObject).export({ format: 'der', type: 'spki' });
-    this.publicKey = new Uint8Array(spki.subarray(spki.length - 32));
+    this.keyObject = importOkpPrivate('Ed25519', seed);
+    this.publicKey = rawOkpPublic(this.keyObject);
   }
 
   static generate(): Ed25519Key {

@@ -16,13 +16,15 @@ export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array 
   return new Uint8Array(h.digest());
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * HKDF-SHA256 extract+expand. `salt` is the chaining key in Noise terms; `info` may be empty.
  * Returns `length` bytes (at most 255*32).
  */
 export function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array | string, length: number): Uint8Array {
   if (length < 0 || length > 255 * 32) throw new RangeError('hkdf length');
-  const inf = typeof info === 'string' ? new TextEncoder().encode(info) : info;
+  const inf = typeof info === 'string' ? utf8.encode(info) : info;
   const prk = hmacSha256(salt, ikm);
   const out = new Uint8Array(length);
   let prev: Uint8Array = new Uint8Array(0);

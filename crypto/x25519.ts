@@ -2,14 +2,20 @@
  * X25519 (RFC 7748) on node:crypto.
  *
  * Own keys are created from 32 random bytes (generateKeyPairSync + JWK export deadlocks on Node 20) and
- * imported once via PKCS#8; peer public keys are imported as JWK, which is far cheaper than DER.
+ * imported once (crypto/okp.ts: as JWK, ten times cheaper than PKCS#8); peer public keys are imported as
+ * JWK too, which is far cheaper than DER.
  * A low-order peer point makes node throw: `x25519` rethrows that as CryptoError('LOW_ORDER'), a failed
  * handshake, never a crash.
+ *
+ * Deviation from RFC 7748 §5 (which masks the top bit of a received u-coordinate) to match i2pd 2.45.1
+ * (libi2pd/Crypto.cpp `X25519Keys::Agree`: `if (pub[31] & 0x80) return false; // not x25519 key`): a peer
+ * public key with its top bit set is rejected with CryptoError('BAD_KEY'). Honest peers never send one
+ * (every encoded u < p < 2^255). i2pd ignores OpenSSL's derive failure on low-order points and goes on with
+ * an unset secret, so the handshake fails later at the AEAD; failing early here is the same outcome.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import { CryptoError } from './errors.js';
-
-const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+import { importOkpPrivate, rawOkpPublic } from './okp.js';
 
 export class X25519Key {
   /** 32-byte private scalar as stored (unclamped bytes; clamping happens inside X25519). */
@@ -20,9 +26,8 @@ export class X25519Key {
   constructor(privateKey: Uint8Array) {
     if (privateKey.length !== 32) throw new RangeError('X25519 private key must be 32 bytes');
     this.privateKey = Uint8Array.prototype.slice.call(privateKey);
-    this.keyObject = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.keyObject).export({ format: 'der', type: 'spki' });
-    this.publicKey = new Uint8Array(spki.subarray(spki.length - 32));
+    this.keyObject = importOkpPrivate('X25519', privateKey);
+    this.publicKey = rawOkpPublic(this.keyObject);
   }
 
   static generate(): X25519Key {
@@ -37,6 +42,7 @@ export class X25519Key {
 
 export function importX25519Public(pub: Uint8Array): KeyObject {
   if (pub.length !== 32) throw new CryptoError('BAD_KEY', 'X25519 public key must be 32 bytes');
+  if (pub[31]! & 0x80) throw new CryptoError('BAD_KEY', 'X25519 public key has its top bit set');
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(pub).toString('base64url') }, format: 'jwk' });
 }
 
