@@ -3,6 +3,8 @@
  * 127.0.0.1:7070). Today it serves the JSON API; pages come later.
  *
  *   GET /api/status → RouterStatus (see console/status.ts; documented in console/README.md)
+ *   GET /api/peers  → { peers: SessionInfo[] } (transport/manager.ts)
+ *   GET /api/i2np   → I2NP message counters
  *
  * The console uses the router's public surface only: it is handed a `status()` function.
  */
@@ -14,6 +16,10 @@ export interface ConsoleOptions {
   address: string;
   port: number;
   status: () => RouterStatus;
+  /** Established transport sessions (GET /api/peers). */
+  peers?: () => unknown[];
+  /** I2NP counters (GET /api/i2np). */
+  i2np?: () => unknown;
 }
 
 export class ConsoleServer {
@@ -61,6 +67,12 @@ export class ConsoleServer {
     switch (url.pathname) {
       case '/api/status':
         send(res, 200, this.#opts.status());
+        return;
+      case '/api/i2np':
+        send(res, 200, this.#opts.i2np?.() ?? {});
+        return;
+      case '/api/peers':
+        send(res, 200, { peers: this.#opts.peers?.() ?? [] });
         return;
       default:
         send(res, 404, { error: 'not found', path: url.pathname });

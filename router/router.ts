@@ -10,6 +10,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../conf/load.js';
 import { parseRouterInfo, serializeRouterInfo, addressOption, type RouterInfo } from '../data/router-info.js';
+import { equalBytes } from '../data/bytes.js';
 import { toBase64 } from '../data/base64.js';
 import { systemRandom, type Random } from '../crypto/random.js';
 import { loadOrCreateNtcp2Keys, loadOrCreateRouterKeys, type Ntcp2Keys } from './keys.js';
@@ -20,6 +21,14 @@ import type { PrivateKeyFile } from '../data/private-key-file.js';
 import { ConsoleServer } from '../console/server.js';
 import type { RouterStatus } from '../console/status.js';
 import { CLOVE_VERSION } from './version.js';
+import { Transports } from '../transport/manager.js';
+import { KnownRouters } from './known-routers.js';
+import { loadNetDbFolder, saveRouterInfo } from '../netdb/folder.js';
+import { I2NPType, type I2NPMessage } from '../i2np/header.js';
+import { parseDatabaseStore, serializeDatabaseStore } from '../i2np/database-store.js';
+import { parseDeliveryStatus } from '../i2np/delivery-status.js';
+import { ParseError } from '../data/errors.js';
+import { verifyRouterInfo, routerInfoNetId } from '../data/router-info.js';
 
 export const ROUTER_INFO_FILE = 'router.info';
 
@@ -55,6 +64,12 @@ export class Router {
   #started = false;
   #startedAt = 0;
   #console: ConsoleServer | undefined;
+  #transports: Transports | undefined;
+  #known: KnownRouters | undefined;
+  /** Reply tokens of our RouterInfo stores awaiting a DeliveryStatus, with the floodfill they went to. */
+  readonly #pendingStores = new Map<number, string>();
+  /** I2NP messages received, by type name, and dropped as malformed or unhandled. */
+  readonly i2npStats = { received: {} as Record<string, number>, malformed: 0, unhandled: 0, storesConfirmed: 0 };
 
   constructor(config: Config, runtime: RouterRuntime = {}) {
     this.config = config;
@@ -97,11 +112,52 @@ export class Router {
     await writeFileAtomic(join(this.datadir, ROUTER_INFO_FILE), serializeRouterInfo(this.#routerInfo));
     this.#started = true;
     this.#startedAt = this.clock.now();
+
+    const known = new KnownRouters(keys.identity.hash);
+    this.#known = known;
+    const loaded = await loadNetDbFolder(this.datadir, { netId: this.config.get('netid') });
+    for (const ri of loaded.routerInfos) known.put(ri);
+    for (const r of loaded.removed) log.warn({ file: r.file, reason: r.reason }, 'removed a bad RouterInfo from the netDb folder');
+    log.info(known.counts(), 'netDb folder loaded');
+
+    if (this.#ntcp2Keys) {
+      const port = Number(this.#routerInfo.addresses.map((a) => addressOption(a, 'port')).find((p) => p) ?? (await this.#ntcp2Port()));
+      const t = new Transports({
+        routerHash: keys.identity.hash,
+        routerInfo: () => this.routerInfo.raw,
+        netId: this.config.get('netid'),
+        ntcp2: {
+          staticKey: this.#ntcp2Keys.staticKey,
+          iv: this.#ntcp2Keys.iv,
+          bindHost: this.config.get('address4') || '0.0.0.0',
+          port,
+          ...(this.config.get('address4') ? { localAddress: this.config.get('address4') } : {}),
+        },
+        reservedRange: this.config.get('reservedrange'),
+        lookupRouterInfo: (h) => known.get(h),
+        onRouterInfo: (ri) => this.#learn(ri),
+        onMessage: (m, from) => this.#dispatch(m, from),
+        logger: log.child({ module: 'transports' }),
+        now: () => this.clock.now(),
+        random: this.random,
+      });
+      try {
+        const { ntcp2Port } = await t.start();
+        log.info({ port: ntcp2Port }, 'NTCP2 listening');
+      } catch (e) {
+        await this.stop();
+        throw new StartError(`cannot listen for NTCP2 on port ${port}: ${(e as Error).message}`, { cause: e });
+      }
+      this.#transports = t;
+      this.#publishToFloodfills();
+    }
     if (this.config.get('http.enabled')) {
       this.#console = new ConsoleServer({
         address: this.config.get('http.address'),
         port: this.config.get('http.port'),
         status: () => this.status(),
+        peers: () => this.#transports?.sessions() ?? [],
+        i2np: () => ({ ...this.i2npStats, transport: this.#transports?.stats }),
       });
       try {
         const a = await this.#console.listen();
@@ -124,8 +180,8 @@ export class Router {
       routerHash: this.#routerInfo ? this.routerHash : '',
       netId: this.config.get('netid'),
       uptime: Math.floor(this.uptime / 1000),
-      peers: { ntcp2: 0, ssu2: 0 },
-      netdb: { routers: 0, floodfills: 0, leaseSets: 0 },
+      peers: this.#transports?.counts() ?? { ntcp2: 0, ssu2: 0 },
+      netdb: { ...(this.#known?.counts() ?? { routers: 0, floodfills: 0 }), leaseSets: 0 },
       tunnels: { inbound: 0, outbound: 0, transit: 0, buildSuccessRate: 0 },
       bandwidth: { inBps: 0, outBps: 0, transitBps: 0 },
     };
@@ -136,7 +192,82 @@ export class Router {
     this.#started = false;
     await this.#console?.close();
     this.#console = undefined;
+    await this.#transports?.stop();
+    this.#transports = undefined;
     this.logger.info('router stopped');
+  }
+
+  /** The transport manager (after start). */
+  get transports(): Transports | undefined {
+    return this.#transports;
+  }
+
+  /** A RouterInfo learned from a peer or a DatabaseStore: keep it if newer, persist it. */
+  #learn(ri: RouterInfo): void {
+    if (!this.#known?.put(ri)) return;
+    saveRouterInfo(this.datadir, ri).catch((e: unknown) =>
+      this.logger.warn({ err: (e as Error).message }, 'cannot save a RouterInfo to the netDb folder'),
+    );
+  }
+
+  /**
+   * Send our RouterInfo to the floodfills we know in a DatabaseStore with a reply token; each confirms
+   * with a DeliveryStatus (spec/i2np.rst DatabaseStore). The full publisher (closest floodfills by
+   * routing key, retries, republishing) arrives with the netDb.
+   */
+  #publishToFloodfills(): void {
+    const t = this.#transports;
+    if (!t || !this.#known) return;
+    for (const ff of this.#known.floodfills().slice(0, 3)) {
+      const token = this.random.int(1, 0xffffffff);
+      this.#pendingStores.set(token, toBase64(ff.identity.hash));
+      if (this.#pendingStores.size > 64) this.#pendingStores.delete(this.#pendingStores.keys().next().value!);
+      const payload = serializeDatabaseStore({
+        key: this.routerInfo.identity.hash,
+        storeType: 0,
+        reply: { token, tunnelId: 0, gateway: this.routerInfo.identity.hash },
+        data: this.routerInfo.raw,
+      });
+      t.send(ff.identity.hash, { type: I2NPType.DatabaseStore, msgId: this.random.int(1, 0xffffffff), expiration: this.clock.now() + 60_000, payload });
+    }
+  }
+
+  /** I2NP from a peer. Unknown or malformed messages are dropped and counted, never thrown. */
+  #dispatch(m: I2NPMessage, from: Uint8Array): void {
+    const name = Object.entries(I2NPType).find(([, v]) => v === m.type)?.[0] ?? `type${m.type}`;
+    const stats = this.i2npStats;
+    stats.received[name] = (stats.received[name] ?? 0) + 1;
+    try {
+      switch (m.type) {
+        case I2NPType.DatabaseStore: {
+          const ds = parseDatabaseStore(m.payload);
+          if (ds.storeType !== 0) break; // LeaseSets: with the netDb
+          const ri = parseRouterInfo(ds.data);
+          if (!equalBytes(ri.identity.hash, ds.key) || !verifyRouterInfo(ri) || routerInfoNetId(ri) !== this.config.get('netid')) {
+            stats.malformed++;
+            break;
+          }
+          this.#learn(ri);
+          break;
+        }
+        case I2NPType.DeliveryStatus: {
+          const ds = parseDeliveryStatus(m.payload);
+          const ff = this.#pendingStores.get(ds.msgId);
+          if (ff) {
+            this.#pendingStores.delete(ds.msgId);
+            stats.storesConfirmed++;
+            this.logger.info({ floodfill: ff }, 'floodfill confirmed our RouterInfo');
+          }
+          break;
+        }
+        default:
+          stats.unhandled++;
+      }
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      stats.malformed++;
+      this.logger.debug({ from: toBase64(from), type: m.type, code: e.code }, 'malformed I2NP message dropped');
+    }
   }
 
   /** The NTCP2 port: ntcp2.port, else port, else the one we published before, else a random one (as i2pd). */

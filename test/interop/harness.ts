@@ -258,3 +258,109 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export { copyFile };
+
+/** A clove router run by its CLI inside the namespace, on 198.18.0.<index>. */
+export class CloveNode {
+  readonly index: number;
+  readonly dir: string;
+  readonly host: string;
+  readonly ns: Namespace;
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  output = '';
+
+  constructor(ns: Namespace, base: string, index: number) {
+    this.ns = ns;
+    this.index = index;
+    this.host = `${SUBNET}${index}`;
+    this.dir = join(base, `clove-${index}`);
+  }
+
+  get consoleUrl(): string {
+    return `http://${this.host}:7070`;
+  }
+
+  async start(extra: string[] = []): Promise<void> {
+    const { cloveCommand, REPO_ROOT } = await import('../helpers/clove.js');
+    const [cmd, args] = cloveCommand([
+      'run',
+      `--datadir=${this.dir}`,
+      `--netid=${NETID}`,
+      `--host=${this.host}`,
+      `--address4=${this.host}`,
+      '--port=12345',
+      '--reservedrange=false',
+      '--reseed.urls=',
+      `--http.address=${this.host}`,
+      '--http.port=7070',
+      `--loglevel=${process.env.CLOVE_LOGLEVEL ?? 'info'}`,
+      ...extra,
+    ]);
+    const c = this.ns.spawn(cmd, args, { cwd: REPO_ROOT });
+    this.child = c;
+    this.exited = new Promise((res) => c.once('exit', (code) => res(code)));
+    c.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
+    c.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null;
+  }
+
+  async routerInfo(timeoutMs = 20_000): Promise<Uint8Array> {
+    const f = join(this.dir, 'router.info');
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (existsSync(f)) return new Uint8Array(await readFile(f));
+      if (this.child && this.child.exitCode !== null) break;
+      await sleep(100);
+    }
+    throw new Error(`clove wrote no router.info: ${this.output.slice(-2000)}`);
+  }
+
+  async api<T>(path: string): Promise<T> {
+    const r = await this.ns.httpGet(this.consoleUrl + path);
+    if (r.status !== 200) throw new Error(`clove console ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+    return JSON.parse(r.body) as T;
+  }
+
+  /** SIGTERM and wait; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child?.kill('SIGKILL'), 15_000);
+    const code = await this.exited!;
+    clearTimeout(t);
+    return code;
+  }
+}
+
+/**
+ * Boot a network: i2pd routers 1..n (1..floodfills are floodfills) and clove nodes, every RouterInfo copied
+ * into every other router's netDb folder (i2pd reads its netDb only at start, so first run writes the
+ * router.info files, then all are stopped, cross-seeded and started again).
+ */
+export async function bootNetwork(opts: {
+  ns: Namespace;
+  base: string;
+  i2pd: number;
+  floodfills: number;
+  clove: number[]; // indexes, e.g. [20]
+  cloveArgs?: string[];
+}): Promise<{ i2pd: I2pd[]; clove: CloveNode[]; firstBoot: Map<string, Uint8Array> }> {
+  const i2pd = Array.from({ length: opts.i2pd }, (_, k) => new I2pd(opts.ns, opts.base, { index: k + 1, floodfill: k < opts.floodfills }));
+  const clove = opts.clove.map((i) => new CloveNode(opts.ns, opts.base, i));
+  await Promise.all(i2pd.map((r) => r.start()));
+  await Promise.all(clove.map((c) => c.start(opts.cloveArgs)));
+  const infos = [
+    ...(await Promise.all(i2pd.map(async (r) => ({ dir: r.dir, ri: await r.routerInfo() })))),
+    ...(await Promise.all(clove.map(async (c) => ({ dir: c.dir, ri: await c.routerInfo() })))),
+  ];
+  await Promise.all([...i2pd.map((r) => r.stop()), ...clove.map((c) => c.stop())]);
+  for (const a of infos) for (const b of infos) if (a !== b) await placeInNetDb(b.dir, a.ri);
+  await Promise.all(i2pd.map((r) => r.start()));
+  await Promise.all(clove.map((c) => c.start(opts.cloveArgs)));
+  // The RouterInfos written at the first boot (what every netDb folder was seeded with), by router hash.
+  const firstBoot = new Map(infos.map((x) => [routerHashOf(x.ri), x.ri]));
+  return { i2pd, clove, firstBoot };
+}

@@ -1,0 +1,60 @@
+/** In-process clove networks on 127.0.0.1 (loopback allowed via reservedrange = false). */
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, copyFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../conf/index.js';
+import { Router } from '../../router/router.js';
+import { toBase64 } from '../../data/base64.js';
+
+/** A free TCP port on 127.0.0.1 (bound and released). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** A random private netId (never 2). */
+export function testNetId(): number {
+  return 100 + Math.floor(Math.random() * 150);
+}
+
+export async function makeRouter(opts: { netId: number; floodfill?: boolean; host?: string; extra?: string[] }): Promise<Router> {
+  const datadir = await mkdtemp(join(tmpdir(), 'clove-net-'));
+  const port = await freePort();
+  const host = opts.host ?? '127.0.0.1';
+  const { config } = loadConfig({
+    argv: [
+      `--datadir=${datadir}`,
+      `--netid=${opts.netId}`,
+      `--host=${host}`,
+      `--address4=${host}`,
+      `--port=${port}`,
+      '--reservedrange=false',
+      '--http.enabled=false',
+      '--reseed.urls=',
+      ...(opts.floodfill ? ['--floodfill'] : []),
+      ...(opts.extra ?? []),
+    ],
+  });
+  return new Router(config);
+}
+
+/** Put `from`'s router.info into `to`'s netDb folder (i2pd layout), as a seeded datadir would have it. */
+export async function seed(to: Router, from: Router): Promise<void> {
+  const h = toBase64(from.routerInfo.identity.hash);
+  const dir = join(to.datadir, 'netDb', `r${h[0]}`);
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(from.datadir, 'router.info'), join(dir, `routerInfo-${h}.dat`));
+}
+
+export async function until(cond: () => boolean, timeoutMs = 10_000, stepMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return cond();
+}
