@@ -22,13 +22,10 @@ import { ConsoleServer } from '../console/server.js';
 import type { RouterStatus } from '../console/status.js';
 import { CLOVE_VERSION } from './version.js';
 import { Transports } from '../transport/manager.js';
-import { KnownRouters } from './known-routers.js';
-import { loadNetDbFolder, saveRouterInfo } from '../netdb/folder.js';
-import { I2NPType, type I2NPMessage } from '../i2np/header.js';
-import { parseDatabaseStore, serializeDatabaseStore } from '../i2np/database-store.js';
-import { parseDeliveryStatus } from '../i2np/delivery-status.js';
-import { ParseError } from '../data/errors.js';
-import { verifyRouterInfo, routerInfoNetId } from '../data/router-info.js';
+import { loadNetDbFolder, saveRouterInfo, removeRouterInfo } from '../netdb/folder.js';
+import { NetDb } from '../netdb/netdb.js';
+import { systemTimers } from '../netdb/timers.js';
+import { I2NPType, i2npTypeName, type I2NPMessage } from '../i2np/header.js';
 
 export const ROUTER_INFO_FILE = 'router.info';
 
@@ -65,11 +62,10 @@ export class Router {
   #startedAt = 0;
   #console: ConsoleServer | undefined;
   #transports: Transports | undefined;
-  #known: KnownRouters | undefined;
-  /** Reply tokens of our RouterInfo stores awaiting a DeliveryStatus, with the floodfill they went to. */
-  readonly #pendingStores = new Map<number, string>();
-  /** I2NP messages received, by type name, and dropped as malformed or unhandled. */
-  readonly i2npStats = { received: {} as Record<string, number>, malformed: 0, unhandled: 0, storesConfirmed: 0 };
+  #netdb: NetDb | undefined;
+  #ntcp2Params: Pick<Parameters<typeof buildOurRouterInfo>[0], 'ntcp2'> = {};
+  /** I2NP messages received, by type name; `unhandled`: types no subsystem takes yet (dropped). */
+  readonly i2npStats = { received: {} as Record<string, number>, unhandled: 0 };
 
   constructor(config: Config, runtime: RouterRuntime = {}) {
     this.config = config;
@@ -113,12 +109,25 @@ export class Router {
     this.#started = true;
     this.#startedAt = this.clock.now();
 
-    const known = new KnownRouters(keys.identity.hash);
-    this.#known = known;
+    const netdb = new NetDb({
+      routerInfo: this.#routerInfo,
+      netId: this.config.get('netid'),
+      floodfill: this.config.get('floodfill'),
+      transport: { send: (peer, msg) => this.#transports?.send(peer, msg) ?? false },
+      timers: systemTimers(this.clock),
+      random: this.random,
+      logger: log.child({ module: 'netdb' }),
+      persistence: {
+        save: (ri) => saveRouterInfo(this.datadir, ri),
+        remove: (h) => removeRouterInfo(this.datadir, h),
+      },
+      refreshRouterInfo: () => this.#refreshRouterInfo(),
+    });
+    this.#netdb = netdb;
     const loaded = await loadNetDbFolder(this.datadir, { netId: this.config.get('netid') });
-    for (const ri of loaded.routerInfos) known.put(ri);
+    for (const ri of loaded.routerInfos) netdb.addRouterInfo(ri, { verified: true, persisted: true });
     for (const r of loaded.removed) log.warn({ file: r.file, reason: r.reason }, 'removed a bad RouterInfo from the netDb folder');
-    log.info(known.counts(), 'netDb folder loaded');
+    log.info(netdb.counts(), 'netDb folder loaded');
 
     if (this.#ntcp2Keys) {
       const port = Number(this.#routerInfo.addresses.map((a) => addressOption(a, 'port')).find((p) => p) ?? (await this.#ntcp2Port()));
@@ -134,8 +143,8 @@ export class Router {
           ...(this.config.get('address4') ? { localAddress: this.config.get('address4') } : {}),
         },
         reservedRange: this.config.get('reservedrange'),
-        lookupRouterInfo: (h) => known.get(h),
-        onRouterInfo: (ri) => this.#learn(ri),
+        lookupRouterInfo: (h) => netdb.store.getRouter(h),
+        onRouterInfo: (ri) => void netdb.addRouterInfo(ri, { verified: true }),
         onMessage: (m, from) => this.#dispatch(m, from),
         logger: log.child({ module: 'transports' }),
         now: () => this.clock.now(),
@@ -149,15 +158,20 @@ export class Router {
         throw new StartError(`cannot listen for NTCP2 on port ${port}: ${(e as Error).message}`, { cause: e });
       }
       this.#transports = t;
-      this.#publishToFloodfills();
     }
+    netdb.start();
     if (this.config.get('http.enabled')) {
       this.#console = new ConsoleServer({
         address: this.config.get('http.address'),
         port: this.config.get('http.port'),
         status: () => this.status(),
         peers: () => this.#transports?.sessions() ?? [],
-        i2np: () => ({ ...this.i2npStats, transport: this.#transports?.stats }),
+        i2np: () => ({
+          ...this.i2npStats,
+          netdb: this.#netdb?.stats(),
+          publishedConfirmed: this.#netdb?.publisher.lastConfirmed ?? null,
+          transport: this.#transports?.stats,
+        }),
       });
       try {
         const a = await this.#console.listen();
@@ -181,7 +195,7 @@ export class Router {
       netId: this.config.get('netid'),
       uptime: Math.floor(this.uptime / 1000),
       peers: this.#transports?.counts() ?? { ntcp2: 0, ssu2: 0 },
-      netdb: { ...(this.#known?.counts() ?? { routers: 0, floodfills: 0 }), leaseSets: 0 },
+      netdb: this.#netdb?.counts() ?? { routers: 0, floodfills: 0, leaseSets: 0 },
       tunnels: { inbound: 0, outbound: 0, transit: 0, buildSuccessRate: 0 },
       bandwidth: { inBps: 0, outBps: 0, transitBps: 0 },
     };
@@ -192,6 +206,8 @@ export class Router {
     this.#started = false;
     await this.#console?.close();
     this.#console = undefined;
+    await this.#netdb?.stop();
+    this.#netdb = undefined;
     await this.#transports?.stop();
     this.#transports = undefined;
     this.logger.info('router stopped');
@@ -202,72 +218,42 @@ export class Router {
     return this.#transports;
   }
 
-  /** A RouterInfo learned from a peer or a DatabaseStore: keep it if newer, persist it. */
-  #learn(ri: RouterInfo): void {
-    if (!this.#known?.put(ri)) return;
-    saveRouterInfo(this.datadir, ri).catch((e: unknown) =>
-      this.logger.warn({ err: (e as Error).message }, 'cannot save a RouterInfo to the netDb folder'),
+  /** The netDb (after start). */
+  get netdb(): NetDb | undefined {
+    return this.#netdb;
+  }
+
+  /** Re-sign our RouterInfo with a fresh date (the netDb republishes it), and write router.info. */
+  #refreshRouterInfo(): RouterInfo {
+    const ri = buildOurRouterInfo({
+      keys: this.#keys!,
+      ...this.#ntcp2Params,
+      netId: this.config.get('netid'),
+      floodfill: this.config.get('floodfill'),
+      bandwidth: this.config.get('bandwidth'),
+      published: this.clock.now(),
+    });
+    this.#routerInfo = ri;
+    writeFileAtomic(join(this.datadir, ROUTER_INFO_FILE), ri.raw).catch((e: unknown) =>
+      this.logger.warn({ err: (e as Error).message }, 'cannot write router.info'),
     );
+    return ri;
   }
 
-  /**
-   * Send our RouterInfo to the floodfills we know in a DatabaseStore with a reply token; each confirms
-   * with a DeliveryStatus (spec/i2np.rst DatabaseStore). The full publisher (closest floodfills by
-   * routing key, retries, republishing) arrives with the netDb.
-   */
-  #publishToFloodfills(): void {
-    const t = this.#transports;
-    if (!t || !this.#known) return;
-    for (const ff of this.#known.floodfills().slice(0, 3)) {
-      const token = this.random.int(1, 0xffffffff);
-      this.#pendingStores.set(token, toBase64(ff.identity.hash));
-      if (this.#pendingStores.size > 64) this.#pendingStores.delete(this.#pendingStores.keys().next().value!);
-      const payload = serializeDatabaseStore({
-        key: this.routerInfo.identity.hash,
-        storeType: 0,
-        reply: { token, tunnelId: 0, gateway: this.routerInfo.identity.hash },
-        data: this.routerInfo.raw,
-      });
-      t.send(ff.identity.hash, { type: I2NPType.DatabaseStore, msgId: this.random.int(1, 0xffffffff), expiration: this.clock.now() + 60_000, payload });
-    }
-  }
-
-  /** I2NP from a peer. Unknown or malformed messages are dropped and counted, never thrown. */
+  /** I2NP from a peer, to the subsystem that takes it. Subsystems drop and count bad input, never throw. */
   #dispatch(m: I2NPMessage, from: Uint8Array): void {
-    const name = Object.entries(I2NPType).find(([, v]) => v === m.type)?.[0] ?? `type${m.type}`;
+    const name = i2npTypeName(m.type) ?? `type${m.type}`;
     const stats = this.i2npStats;
     stats.received[name] = (stats.received[name] ?? 0) + 1;
-    try {
-      switch (m.type) {
-        case I2NPType.DatabaseStore: {
-          const ds = parseDatabaseStore(m.payload);
-          if (ds.storeType !== 0) break; // LeaseSets: with the netDb
-          const ri = parseRouterInfo(ds.data);
-          if (!equalBytes(ri.identity.hash, ds.key) || !verifyRouterInfo(ri) || routerInfoNetId(ri) !== this.config.get('netid')) {
-            stats.malformed++;
-            break;
-          }
-          this.#learn(ri);
-          break;
-        }
-        case I2NPType.DeliveryStatus: {
-          const ds = parseDeliveryStatus(m.payload);
-          const ff = this.#pendingStores.get(ds.msgId);
-          if (ff) {
-            this.#pendingStores.delete(ds.msgId);
-            stats.storesConfirmed++;
-            this.logger.info({ floodfill: ff }, 'floodfill confirmed our RouterInfo');
-          }
-          break;
-        }
-        default:
-          stats.unhandled++;
-      }
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      stats.malformed++;
-      this.logger.debug({ from: toBase64(from), type: m.type, code: e.code }, 'malformed I2NP message dropped');
+    switch (m.type) {
+      case I2NPType.DatabaseStore:
+      case I2NPType.DatabaseLookup:
+      case I2NPType.DatabaseSearchReply:
+      case I2NPType.DeliveryStatus:
+        if (this.#netdb?.handleMessage(m, from)) return;
+        break;
     }
+    stats.unhandled++;
   }
 
   /** The NTCP2 port: ntcp2.port, else port, else the one we published before, else a random one (as i2pd). */
@@ -296,9 +282,10 @@ export class Router {
           published: c.get('ntcp2.published'),
         }
       : undefined;
+    this.#ntcp2Params = ntcp2 ? { ntcp2 } : {};
     return buildOurRouterInfo({
       keys: this.#keys!,
-      ...(ntcp2 ? { ntcp2 } : {}),
+      ...this.#ntcp2Params,
       netId: c.get('netid'),
       floodfill: c.get('floodfill'),
       bandwidth: c.get('bandwidth'),

@@ -141,7 +141,7 @@ test('bad handshakes are refused with the right reasons while the good session k
     await seed(late, victim);
     await late.start();
     t.true(await until(() => victim.status().peers.ntcp2 === 2), JSON.stringify(victim.transports!.stats));
-    t.is(victim.i2npStats.malformed, 0);
+    t.is(victim.netdb!.stats().dropped.parse, 0);
   } finally {
     await Promise.all([late.stop(), friend.stop()]);
     await victim.stop();

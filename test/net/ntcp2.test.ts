@@ -34,12 +34,8 @@ test('routers dial the floodfill they know; it learns and stores them; sessions 
     const inbound = ff.transports!.sessions();
     t.deepEqual(inbound.map((x) => x.direction), ['inbound', 'inbound', 'inbound']);
     t.deepEqual(inbound.map((x) => x.peer).sort(), routers.map((r) => r.routerHash).sort());
-    // The floodfill learned each router from its SessionConfirmed RouterInfo and persisted it.
+    // The floodfill learned each router from its SessionConfirmed RouterInfo (persisted below, at stop).
     t.is(ff.status().netdb.routers, 3);
-    for (const r of routers) {
-      const h = toBase64(r.routerInfo.identity.hash);
-      t.true(await until(() => existsSync(join(ff.datadir, 'netDb', `r${h[0]}`, `routerInfo-${h}.dat`))));
-    }
     // Each router's DatabaseStore arrived at the floodfill as I2NP.
     t.true(await until(() => (ff.i2npStats.received.DatabaseStore ?? 0) === 3), JSON.stringify(ff.i2npStats));
     // An inbound session carries traffic back: the floodfill reaches a router without dialing.
@@ -56,6 +52,12 @@ test('routers dial the floodfill they know; it learns and stores them; sessions 
     t.true(await until(() => (target.i2npStats.received.DeliveryStatus ?? 0) === before + 1));
     t.is(ff.transports!.stats.dialsFailed, 0);
     t.is(ff.status().peers.ntcp2, 3, 'no second session was opened');
+    // Stopping writes what the netDb learned to its folder, in i2pd's layout.
+    await ff.stop();
+    for (const r of routers) {
+      const h = toBase64(r.routerInfo.identity.hash);
+      t.true(existsSync(join(ff.datadir, 'netDb', `r${h[0]}`, `routerInfo-${h}.dat`)), `no file for ${h}`);
+    }
   } finally {
     await Promise.all(routers.map((r) => r.stop()));
     await ff.stop();
