@@ -347,17 +347,20 @@ export async function bootNetwork(opts: {
   floodfills: number;
   clove: number[]; // indexes, e.g. [20]
   cloveArgs?: string[];
+  /** Which RouterInfo goes into which netDb folder (names 'i2pd-1', 'clove-20'); default: all into all. */
+  seed?: (from: string, to: string) => boolean;
 }): Promise<{ i2pd: I2pd[]; clove: CloveNode[]; firstBoot: Map<string, Uint8Array> }> {
   const i2pd = Array.from({ length: opts.i2pd }, (_, k) => new I2pd(opts.ns, opts.base, { index: k + 1, floodfill: k < opts.floodfills }));
   const clove = opts.clove.map((i) => new CloveNode(opts.ns, opts.base, i));
   await Promise.all(i2pd.map((r) => r.start()));
   await Promise.all(clove.map((c) => c.start(opts.cloveArgs)));
   const infos = [
-    ...(await Promise.all(i2pd.map(async (r) => ({ dir: r.dir, ri: await r.routerInfo() })))),
-    ...(await Promise.all(clove.map(async (c) => ({ dir: c.dir, ri: await c.routerInfo() })))),
+    ...(await Promise.all(i2pd.map(async (r) => ({ name: `i2pd-${r.index}`, dir: r.dir, ri: await r.routerInfo() })))),
+    ...(await Promise.all(clove.map(async (c) => ({ name: `clove-${c.index}`, dir: c.dir, ri: await c.routerInfo() })))),
   ];
   await Promise.all([...i2pd.map((r) => r.stop()), ...clove.map((c) => c.stop())]);
-  for (const a of infos) for (const b of infos) if (a !== b) await placeInNetDb(b.dir, a.ri);
+  const seed = opts.seed ?? (() => true);
+  for (const a of infos) for (const b of infos) if (a !== b && seed(a.name, b.name)) await placeInNetDb(b.dir, a.ri);
   await Promise.all(i2pd.map((r) => r.start()));
   await Promise.all(clove.map((c) => c.start(opts.cloveArgs)));
   // The RouterInfos written at the first boot (what every netDb folder was seeded with), by router hash.
