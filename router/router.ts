@@ -26,6 +26,12 @@ import { loadNetDbFolder, saveRouterInfo, removeRouterInfo } from '../netdb/fold
 import { NetDb } from '../netdb/netdb.js';
 import { systemTimers } from '../netdb/timers.js';
 import { I2NPType, i2npTypeName, type I2NPMessage } from '../i2np/header.js';
+import { parseGarlic } from '../i2np/garlic.js';
+import { RouterGarlic } from '../garlic/router-garlic.js';
+import { BlockType } from '../garlic/blocks.js';
+import { X25519Key } from '../crypto/x25519.js';
+import { ParseError } from '../data/errors.js';
+import { CryptoError } from '../crypto/errors.js';
 
 export const ROUTER_INFO_FILE = 'router.info';
 
@@ -64,8 +70,16 @@ export class Router {
   #transports: Transports | undefined;
   #netdb: NetDb | undefined;
   #ntcp2Params: Pick<Parameters<typeof buildOurRouterInfo>[0], 'ntcp2'> = {};
-  /** I2NP messages received, by type name; `unhandled`: types no subsystem takes yet (dropped). */
-  readonly i2npStats = { received: {} as Record<string, number>, unhandled: 0 };
+  #garlic: RouterGarlic | undefined;
+  /**
+   * I2NP messages received, by type name; `unhandled`: types no subsystem takes yet (dropped);
+   * `garlic`: router-addressed garlic decrypted, failed, and cloves delivered locally or dropped.
+   */
+  readonly i2npStats = {
+    received: {} as Record<string, number>,
+    unhandled: 0,
+    garlic: { decrypted: 0, failed: 0, cloves: 0, clovesDropped: 0 },
+  };
 
   constructor(config: Config, runtime: RouterRuntime = {}) {
     this.config = config;
@@ -109,6 +123,7 @@ export class Router {
     this.#started = true;
     this.#startedAt = this.clock.now();
 
+    this.#garlic = new RouterGarlic({ staticKey: new X25519Key(keys.cryptoPrivateKey), now: () => this.clock.now() });
     const netdb = new NetDb({
       routerInfo: this.#routerInfo,
       netId: this.config.get('netid'),
@@ -240,8 +255,11 @@ export class Router {
     return ri;
   }
 
-  /** I2NP from a peer, to the subsystem that takes it. Subsystems drop and count bad input, never throw. */
-  #dispatch(m: I2NPMessage, from: Uint8Array): void {
+  /**
+   * I2NP to the subsystem that takes it. `from` is the transport-authenticated peer, undefined for what came
+   * out of garlic or a tunnel. Subsystems drop and count bad input, never throw.
+   */
+  #dispatch(m: I2NPMessage, from: Uint8Array | undefined, depth = 0): void {
     const name = i2npTypeName(m.type) ?? `type${m.type}`;
     const stats = this.i2npStats;
     stats.received[name] = (stats.received[name] ?? 0) + 1;
@@ -252,8 +270,44 @@ export class Router {
       case I2NPType.DeliveryStatus:
         if (this.#netdb?.handleMessage(m, from)) return;
         break;
+      case I2NPType.Garlic:
+        if (depth < 2) {
+          this.#garlicToRouter(m, depth);
+          return;
+        }
+        break;
     }
     stats.unhandled++;
+  }
+
+  /**
+   * Garlic addressed to the router itself (spec/ecies-routers.rst; i2pd RouterContext::ProcessGarlicMessage):
+   * a reply tag we handed out, else Noise N to our router key. Cloves for local delivery (or delivery to our
+   * own router hash) are dispatched; others are dropped, as i2pd does for router-addressed garlic.
+   */
+  #garlicToRouter(m: I2NPMessage, depth: number): void {
+    const g = this.i2npStats.garlic;
+    let blocks;
+    try {
+      blocks = this.#garlic!.decrypt(parseGarlic(m.payload).data).blocks;
+    } catch (e) {
+      if (!(e instanceof ParseError) && !(e instanceof CryptoError)) throw e;
+      g.failed++;
+      return;
+    }
+    g.decrypted++;
+    const ours = this.#routerInfo!.identity.hash;
+    for (const b of blocks) {
+      if (b.type !== BlockType.GarlicClove) continue;
+      const c = b.clove;
+      const forUs = c.delivery.type === 'local' || (c.delivery.type === 'router' && equalBytes(c.delivery.hash, ours));
+      if (!forUs) {
+        g.clovesDropped++;
+        continue;
+      }
+      g.cloves++;
+      this.#dispatch({ type: c.i2npType, msgId: c.msgId, expiration: c.expiration * 1000, payload: c.body }, undefined, depth + 1);
+    }
   }
 
   /** The NTCP2 port: ntcp2.port, else port, else the one we published before, else a random one (as i2pd). */
