@@ -354,7 +354,7 @@ export const SCHEMA = {
   'reseed.floodfill': str('', 'Path to the RouterInfo of a floodfill to reseed from', NOT),
   'reseed.file': str('', 'Path to a local .su3 file or HTTPS URL to reseed from'),
   'reseed.zipfile': str('', 'Path to a local .zip file to reseed from'),
-  'reseed.proxy': str('', 'Proxy URL for reseeding (http:// or socks://)', NOT),
+  'reseed.proxy': str('', 'Proxy URL for reseeding (http:// or socks://)'),
   'reseed.urls': list(I2PD_RESEED_URLS.join(','), 'Reseed URLs, comma-separated (empty: none)'),
   'reseed.yggurls': list(I2PD_RESEED_YGGURLS.join(','), 'Reseed URLs through Yggdrasil, comma-separated', NOT),
 

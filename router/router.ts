@@ -25,6 +25,8 @@ import { Transports } from '../transport/manager.js';
 import { loadNetDbFolder, saveRouterInfo, removeRouterInfo } from '../netdb/folder.js';
 import { NetDb } from '../netdb/netdb.js';
 import { systemTimers } from '../netdb/timers.js';
+import { reseedFromConfig, shouldReseed, ReseedError } from '../netdb/reseed/reseed.js';
+import { reseedUrlsFor } from './reseed-policy.js';
 import { I2NPType, i2npTypeName, type I2NPMessage } from '../i2np/header.js';
 import { parseGarlic } from '../i2np/garlic.js';
 import { RouterGarlic } from '../garlic/router-garlic.js';
@@ -71,6 +73,11 @@ export class Router {
   #netdb: NetDb | undefined;
   #ntcp2Params: Pick<Parameters<typeof buildOurRouterInfo>[0], 'ntcp2'> = {};
   #garlic: RouterGarlic | undefined;
+  readonly #lifetime = new AbortController();
+  /** The last reseed: what it brought, or why it could not. */
+  reseedStatus: { state: 'not needed' | 'running' | 'done' | 'failed'; source?: string; routers?: number; reason?: string } = {
+    state: 'not needed',
+  };
   /**
    * I2NP messages received, by type name; `unhandled`: types no subsystem takes yet (dropped);
    * `garlic`: router-addressed garlic decrypted, failed, and cloves delivered locally or dropped.
@@ -175,6 +182,10 @@ export class Router {
       this.#transports = t;
     }
     netdb.start();
+    if (shouldReseed(netdb.counts(), this.config.get('reseed.threshold'))) {
+      this.reseedStatus = { state: 'running' };
+      void this.reseed();
+    }
     if (this.config.get('http.enabled')) {
       this.#console = new ConsoleServer({
         address: this.config.get('http.address'),
@@ -185,6 +196,7 @@ export class Router {
           ...this.i2npStats,
           netdb: this.#netdb?.stats(),
           publishedConfirmed: this.#netdb?.publisher.lastConfirmed ?? null,
+          reseed: this.reseedStatus,
           transport: this.#transports?.stats,
         }),
       });
@@ -219,6 +231,7 @@ export class Router {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#lifetime.abort();
     await this.#console?.close();
     this.#console = undefined;
     await this.#netdb?.stop();
@@ -231,6 +244,52 @@ export class Router {
   /** The transport manager (after start). */
   get transports(): Transports | undefined {
     return this.#transports;
+  }
+
+  /**
+   * Reseed (i2pd's [reseed] keys): reseed.file, else reseed.zipfile, else reseed.urls. The built-in URLs
+   * serve the main network only: on a private netId they are never contacted unless configured explicitly.
+   * Never throws: the outcome is logged and kept in `reseedStatus`.
+   */
+  async reseed(): Promise<void> {
+    const log = this.logger.child({ module: 'reseed' });
+    const netdb = this.#netdb;
+    if (!netdb) return;
+    const c = this.config;
+    const { urls, privateNetDefault: privateNet } = reseedUrlsFor(c);
+    const view = {
+      get: (k: Parameters<Config['get']>[0]) => (k === 'reseed.urls' ? urls : c.get(k)),
+      path: (k: 'certsdir') => c.path(k),
+    };
+    try {
+      const r = await reseedFromConfig(
+        view,
+        { netId: c.get('netid'), log, now: () => this.clock.now(), random: this.random },
+        { signal: this.#lifetime.signal },
+      );
+      let added = 0;
+      for (const ri of r.routerInfos) {
+        const a = netdb.addRouterInfo(ri, { verified: true });
+        if (a.status === 'added' || a.status === 'updated') added++;
+      }
+      this.reseedStatus = { state: 'done', source: r.source, routers: added };
+      log.info({ source: r.source, routers: added, dropped: r.dropped }, 'reseeded');
+      // Publish and explore now that there is someone to talk to, rather than at the next tick.
+      if (this.#started) void netdb.maintenance();
+    } catch (e) {
+      if (!(e instanceof ReseedError)) {
+        this.reseedStatus = { state: 'failed', reason: (e as Error).message };
+        log.error({ err: (e as Error).message }, 'reseed failed');
+        return;
+      }
+      if (e.code === 'ABORTED') return;
+      const reason =
+        e.code === 'NO_SOURCES' && privateNet
+          ? `no reseed source for private network ${c.get('netid')}: the default reseed servers serve the main network (netid 2) only; set reseed.file, reseed.zipfile or reseed.urls, or seed the netDb folder`
+          : e.message;
+      this.reseedStatus = { state: 'failed', reason };
+      log.error({ known: netdb.counts() }, `cannot reach the network: ${reason}`);
+    }
   }
 
   /** The netDb (after start). */
