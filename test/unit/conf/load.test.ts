@@ -438,7 +438,7 @@ test('the i2pd contrib sample i2pd.conf syntax: values exactly as the annotated 
   t.deepEqual(warnings, []);
   t.deepEqual(
     unimplemented,
-    ['pidfile', 'logclftime', 'daemon', 'upnp.enabled', 'reseed.proxy', 'reseed.yggurls', 'trust.enabled', 'trust.family'],
+    ['pidfile', 'logclftime', 'daemon', 'upnp.enabled', 'reseed.yggurls', 'trust.enabled', 'trust.family'],
     'options set away from their default that clove does not act on yet; bob.enabled=false is the default',
   );
   t.is(config.get('family'), '');
