@@ -29,13 +29,17 @@ import { reseedFromConfig, shouldReseed, ReseedError } from '../netdb/reseed/res
 import { reseedUrlsFor } from './reseed-policy.js';
 import { I2NPType, i2npTypeName, type I2NPMessage } from '../i2np/header.js';
 import { parseGarlic } from '../i2np/garlic.js';
-import { RouterGarlic } from '../garlic/router-garlic.js';
-import { BlockType } from '../garlic/blocks.js';
+import { RouterGarlic, encryptReplyBlocks, encryptToRouter } from '../garlic/router-garlic.js';
+import { BlockType, cloveBlock, serializeBlocks } from '../garlic/blocks.js';
+import { serializeGarlic } from '../i2np/garlic.js';
+import { TunnelManager } from '../tunnels/manager.js';
 import { X25519Key } from '../crypto/x25519.js';
 import { ParseError } from '../data/errors.js';
 import { CryptoError } from '../crypto/errors.js';
 
 export const ROUTER_INFO_FILE = 'router.info';
+/** How deep I2NP may nest inside I2NP (garlic cloves, tunnel deliveries) before it is dropped. */
+export const MAX_DISPATCH_DEPTH = 4;
 
 /** A start-up failure a user can act on (a port in use, an unreadable file): reported, never a stack trace. */
 export class StartError extends Error {
@@ -73,6 +77,9 @@ export class Router {
   #netdb: NetDb | undefined;
   #ntcp2Params: Pick<Parameters<typeof buildOurRouterInfo>[0], 'ntcp2'> = {};
   #garlic: RouterGarlic | undefined;
+  #tunnels: TunnelManager | undefined;
+  /** Nesting of #dispatch (garlic in tunnels in garlic…): bounded, whatever path re-enters it. */
+  #dispatchDepth = 0;
   readonly #lifetime = new AbortController();
   /** The last reseed: what it brought, or why it could not. */
   reseedStatus: { state: 'not needed' | 'running' | 'done' | 'failed'; source?: string; routers?: number; reason?: string } = {
@@ -85,6 +92,8 @@ export class Router {
   readonly i2npStats = {
     received: {} as Record<string, number>,
     unhandled: 0,
+    /** Dropped: nested deeper than MAX_DISPATCH_DEPTH (garlic in a tunnel in garlic…). */
+    tooDeep: 0,
     garlic: { decrypted: 0, failed: 0, cloves: 0, clovesDropped: 0 },
   };
 
@@ -181,6 +190,42 @@ export class Router {
       }
       this.#transports = t;
     }
+    const c = this.config;
+    const garlicMessage = (data: Uint8Array, expiration: number) => ({
+      type: I2NPType.Garlic,
+      msgId: this.random.int(1, 0xffffffff),
+      expiration,
+      payload: serializeGarlic({ data }),
+    });
+    this.#tunnels = new TunnelManager({
+      ourHash: keys.identity.hash,
+      ourKey: new X25519Key(keys.cryptoPrivateKey),
+      send: (peer, m) => this.#transports?.send(peer, m) ?? false,
+      routers: () => netdb.routers(),
+      getRouter: (h) => netdb.store.getRouter(h),
+      garlicWrapWithReplyKey: (key, tag, m) => garlicMessage(encryptReplyBlocks(key, tag, [cloveBlock(m)]), m.expiration),
+      garlicAddReplyKey: (key, tag) => void this.#garlic!.replyKeys.add(key, tag, this.clock.now() + 60_000),
+      garlicWrapForRouter: (routerKey, m) =>
+        garlicMessage(
+          encryptToRouter(
+            routerKey,
+            serializeBlocks([{ type: BlockType.DateTime, timestamp: Math.floor(this.clock.now() / 1000) }, cloveBlock(m)]),
+            this.random,
+          ),
+          m.expiration,
+        ),
+      deliverLocal: (m) => this.#dispatch(m, undefined),
+      timers: systemTimers(this.clock),
+      random: this.random,
+      logger: log.child({ module: 'tunnels' }),
+      transit: { accept: !c.get('notransit'), maxTunnels: c.get('limits.transittunnels') },
+      exploratory: {
+        inbound: { length: c.get('exploratory.inbound.length'), quantity: c.get('exploratory.inbound.quantity') },
+        outbound: { length: c.get('exploratory.outbound.length'), quantity: c.get('exploratory.outbound.quantity') },
+      },
+      enforceSubnets: c.get('reservedrange'),
+    });
+    this.#tunnels.start();
     netdb.start();
     if (shouldReseed(netdb.counts(), this.config.get('reseed.threshold'))) {
       this.reseedStatus = { state: 'running' };
@@ -197,6 +242,7 @@ export class Router {
           netdb: this.#netdb?.stats(),
           publishedConfirmed: this.#netdb?.publisher.lastConfirmed ?? null,
           reseed: this.reseedStatus,
+          tunnels: this.#tunnels?.stats(),
           transport: this.#transports?.stats,
         }),
       });
@@ -223,8 +269,8 @@ export class Router {
       uptime: Math.floor(this.uptime / 1000),
       peers: this.#transports?.counts() ?? { ntcp2: 0, ssu2: 0 },
       netdb: this.#netdb?.counts() ?? { routers: 0, floodfills: 0, leaseSets: 0 },
-      tunnels: { inbound: 0, outbound: 0, transit: 0, buildSuccessRate: 0 },
-      bandwidth: { inBps: 0, outBps: 0, transitBps: 0 },
+      tunnels: this.#tunnels?.counts() ?? { inbound: 0, outbound: 0, transit: 0, buildSuccessRate: 0 },
+      bandwidth: this.#bandwidth(),
     };
   }
 
@@ -234,11 +280,44 @@ export class Router {
     this.#lifetime.abort();
     await this.#console?.close();
     this.#console = undefined;
+    await this.#tunnels?.stop();
+    this.#tunnels = undefined;
     await this.#netdb?.stop();
     this.#netdb = undefined;
     await this.#transports?.stop();
     this.#transports = undefined;
     this.logger.info('router stopped');
+  }
+
+  #bwSample: { at: number; sent: number; received: number; transit: number; inBps: number; outBps: number; transitBps: number } | undefined;
+
+  /** Bytes per second since the previous sample (at most once a second; the console polls). */
+  #bandwidth(): { inBps: number; outBps: number; transitBps: number } {
+    const now = this.clock.now();
+    const st = this.#transports?.stats;
+    const cur = { sent: st?.bytesSent ?? 0, received: st?.bytesReceived ?? 0, transit: this.#tunnels?.stats().transitBytes ?? 0 };
+    const prev = this.#bwSample;
+    if (!prev) {
+      this.#bwSample = { at: now, ...cur, inBps: 0, outBps: 0, transitBps: 0 };
+      return { inBps: 0, outBps: 0, transitBps: 0 };
+    }
+    const dt = (now - prev.at) / 1000;
+    if (dt >= 1) {
+      this.#bwSample = {
+        at: now,
+        ...cur,
+        inBps: Math.round((cur.received - prev.received) / dt),
+        outBps: Math.round((cur.sent - prev.sent) / dt),
+        transitBps: Math.round((cur.transit - prev.transit) / dt),
+      };
+    }
+    const b = this.#bwSample!;
+    return { inBps: b.inBps, outBps: b.outBps, transitBps: b.transitBps };
+  }
+
+  /** The tunnel manager (after start). */
+  get tunnels(): TunnelManager | undefined {
+    return this.#tunnels;
   }
 
   /** The transport manager (after start). */
@@ -318,11 +397,33 @@ export class Router {
    * I2NP to the subsystem that takes it. `from` is the transport-authenticated peer, undefined for what came
    * out of garlic or a tunnel. Subsystems drop and count bad input, never throw.
    */
-  #dispatch(m: I2NPMessage, from: Uint8Array | undefined, depth = 0): void {
+  #dispatch(m: I2NPMessage, from: Uint8Array | undefined): void {
     const name = i2npTypeName(m.type) ?? `type${m.type}`;
     const stats = this.i2npStats;
     stats.received[name] = (stats.received[name] ?? 0) + 1;
+    if (this.#dispatchDepth >= MAX_DISPATCH_DEPTH) {
+      stats.tooDeep++;
+      return;
+    }
+    this.#dispatchDepth++;
+    try {
+      this.#route(m, from);
+    } finally {
+      this.#dispatchDepth--;
+    }
+  }
+
+  #route(m: I2NPMessage, from: Uint8Array | undefined): void {
+    const stats = this.i2npStats;
     switch (m.type) {
+      case I2NPType.TunnelData:
+      case I2NPType.TunnelGateway:
+      case I2NPType.VariableTunnelBuild:
+      case I2NPType.VariableTunnelBuildReply:
+      case I2NPType.ShortTunnelBuild:
+      case I2NPType.OutboundTunnelBuildReply:
+        if (this.#tunnels?.handleMessage(m, from)) return;
+        break;
       case I2NPType.DatabaseStore:
       case I2NPType.DatabaseLookup:
       case I2NPType.DatabaseSearchReply:
@@ -330,11 +431,8 @@ export class Router {
         if (this.#netdb?.handleMessage(m, from)) return;
         break;
       case I2NPType.Garlic:
-        if (depth < 2) {
-          this.#garlicToRouter(m, depth);
-          return;
-        }
-        break;
+        this.#garlicToRouter(m);
+        return;
     }
     stats.unhandled++;
   }
@@ -344,7 +442,7 @@ export class Router {
    * a reply tag we handed out, else Noise N to our router key. Cloves for local delivery (or delivery to our
    * own router hash) are dispatched; others are dropped, as i2pd does for router-addressed garlic.
    */
-  #garlicToRouter(m: I2NPMessage, depth: number): void {
+  #garlicToRouter(m: I2NPMessage): void {
     const g = this.i2npStats.garlic;
     let blocks;
     try {
@@ -365,7 +463,7 @@ export class Router {
         continue;
       }
       g.cloves++;
-      this.#dispatch({ type: c.i2npType, msgId: c.msgId, expiration: c.expiration * 1000, payload: c.body }, undefined, depth + 1);
+      this.#dispatch({ type: c.i2npType, msgId: c.msgId, expiration: c.expiration * 1000, payload: c.body }, undefined);
     }
   }
 

@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../../conf/index.js';
 import { Router } from '../../router/router.js';
 import { toBase64 } from '../../data/base64.js';
+import { readFile } from 'node:fs/promises';
+import { parseRouterInfo } from '../../data/router-info.js';
+
+function routerHashOfFile(b: Uint8Array): string {
+  return toBase64(parseRouterInfo(new Uint8Array(b)).identity.hash);
+}
 
 /** A free TCP port on 127.0.0.1 (bound and released). */
 export async function freePort(): Promise<number> {
@@ -21,9 +27,17 @@ export function testNetId(): number {
   return 100 + Math.floor(Math.random() * 150);
 }
 
-export async function makeRouter(opts: { netId: number; floodfill?: boolean; host?: string; extra?: string[] }): Promise<Router> {
-  const datadir = await mkdtemp(join(tmpdir(), 'clove-net-'));
-  const port = await freePort();
+export async function makeRouter(opts: {
+  netId: number;
+  floodfill?: boolean;
+  host?: string;
+  extra?: string[];
+  /** Reuse a datadir (and its keys) and a port, e.g. to restart a router. */
+  datadir?: string;
+  port?: number;
+}): Promise<Router> {
+  const datadir = opts.datadir ?? (await mkdtemp(join(tmpdir(), 'clove-net-')));
+  const port = opts.port ?? (await freePort());
   const host = opts.host ?? '127.0.0.1';
   const { config } = loadConfig({
     argv: [
@@ -43,8 +57,8 @@ export async function makeRouter(opts: { netId: number; floodfill?: boolean; hos
 }
 
 /** Put `from`'s router.info into `to`'s netDb folder (i2pd layout), as a seeded datadir would have it. */
-export async function seed(to: Router, from: Router): Promise<void> {
-  const h = toBase64(from.routerInfo.identity.hash);
+export async function seed(to: Router, from: Router, opts: { fromDatadir?: boolean } = {}): Promise<void> {
+  const h = opts.fromDatadir ? routerHashOfFile(await readFile(join(from.datadir, 'router.info'))) : toBase64(from.routerInfo.identity.hash);
   const dir = join(to.datadir, 'netDb', `r${h[0]}`);
   await mkdir(dir, { recursive: true });
   await copyFile(join(from.datadir, 'router.info'), join(dir, `routerInfo-${h}.dat`));
