@@ -362,12 +362,15 @@ export class Router {
         return;
       }
       if (e.code === 'ABORTED') return;
+      const detail = e.message.replace(/^cannot reach the I2P network: no known routers and /, '');
       const reason =
         e.code === 'NO_SOURCES' && privateNet
           ? `no reseed source for private network ${c.get('netid')}: the default reseed servers serve the main network (netid 2) only; set reseed.file, reseed.zipfile or reseed.urls, or seed the netDb folder`
-          : e.message;
+          : detail;
       this.reseedStatus = { state: 'failed', reason };
-      log.error({ known: netdb.counts() }, `cannot reach the network: ${reason}`);
+      const known = netdb.counts();
+      if (known.routers === 0) log.error({ known }, `cannot reach the network: no known routers, and reseeding failed: ${reason}`);
+      else log.warn({ known, threshold: c.get('reseed.threshold') }, `reseed wanted (few routers known) but failed: ${reason}`);
     }
   }
 
