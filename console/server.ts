@@ -5,6 +5,7 @@
  *   GET /api/status → RouterStatus (see console/status.ts; documented in console/README.md)
  *   GET /api/peers  → { peers: SessionInfo[] } (transport/manager.ts)
  *   GET /api/i2np   → I2NP message counters
+ *   GET /api/destinations → { destinations: [{ name, b32, tunnels: { inbound, outbound }, leaseSetPublished }] }
  *
  * The console uses the router's public surface only: it is handed a `status()` function.
  */
@@ -18,6 +19,8 @@ export interface ConsoleOptions {
   status: () => RouterStatus;
   /** Established transport sessions (GET /api/peers). */
   peers?: () => unknown[];
+  /** Local destinations (GET /api/destinations). */
+  destinations?: () => unknown[];
   /** I2NP counters (GET /api/i2np). */
   i2np?: () => unknown;
 }
@@ -67,6 +70,9 @@ export class ConsoleServer {
     switch (url.pathname) {
       case '/api/status':
         send(res, 200, this.#opts.status());
+        return;
+      case '/api/destinations':
+        send(res, 200, { destinations: this.#opts.destinations?.() ?? [] });
         return;
       case '/api/i2np':
         send(res, 200, this.#opts.i2np?.() ?? {});

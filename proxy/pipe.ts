@@ -33,23 +33,34 @@ export function splice(a: Duplex, b: Duplex, head?: Uint8Array): Splice {
   const onError = (): void => teardown();
   a.on('error', onError);
   b.on('error', onError);
-  // One side gone entirely (not just half-closed) means the other is useless too.
+  // One side gone entirely means the other is useless too — but a side that closed after a clean FIN has
+  // already handed its last bytes to the other side: let the other finish writing them (its own timeouts
+  // bound that), then tear down. Destroying at once would drop them (an I2P stream answers destroy with RESET).
+  let aEnded = false;
+  let bEnded = false;
+  const afterFlush = (other: Duplex): void => {
+    if (other.writableFinished || other.destroyed) teardown();
+    else {
+      other.once('finish', teardown);
+      other.once('close', teardown);
+    }
+  };
   a.once('close', () => {
     aClosed = true;
-    teardown();
+    if (aEnded && !a.errored) afterFlush(b);
+    else teardown();
     check();
   });
   b.once('close', () => {
     bClosed = true;
-    teardown();
+    if (bEnded && !b.errored) afterFlush(a);
+    else teardown();
     check();
   });
   if (a.destroyed) aClosed = true;
   if (b.destroyed) bClosed = true;
 
   // Both halves ended cleanly: make sure the streams are destroyed (a Duplex without autoDestroy may linger).
-  let aEnded = false;
-  let bEnded = false;
   const maybeBothEnded = (): void => {
     if (aEnded && bEnded) {
       // Let pending writes flush: end() was already called by pipe(); destroy after 'finish' of both.

@@ -32,7 +32,10 @@ import { parseGarlic } from '../i2np/garlic.js';
 import { RouterGarlic, encryptReplyBlocks, encryptToRouter } from '../garlic/router-garlic.js';
 import { BlockType, cloveBlock, serializeBlocks } from '../garlic/blocks.js';
 import { serializeGarlic } from '../i2np/garlic.js';
+import { serializeTunnelGateway } from '../i2np/tunnel-gateway.js';
+import type { DatabaseLookupReplyEncryption } from '../i2np/database-lookup.js';
 import { TunnelManager } from '../tunnels/manager.js';
+import { Services, type DestinationSettings, type LocalDestination } from './services.js';
 import { X25519Key } from '../crypto/x25519.js';
 import { ParseError } from '../data/errors.js';
 import { CryptoError } from '../crypto/errors.js';
@@ -78,6 +81,7 @@ export class Router {
   #ntcp2Params: Pick<Parameters<typeof buildOurRouterInfo>[0], 'ntcp2'> = {};
   #garlic: RouterGarlic | undefined;
   #tunnels: TunnelManager | undefined;
+  #services: Services | undefined;
   /** Nesting of #dispatch (garlic in tunnels in garlic…): bounded, whatever path re-enters it. */
   #dispatchDepth = 0;
   readonly #lifetime = new AbortController();
@@ -153,6 +157,7 @@ export class Router {
         remove: (h) => removeRouterInfo(this.datadir, h),
       },
       refreshRouterInfo: () => this.#refreshRouterInfo(),
+      sendToTunnel: (gateway, tunnelId, m, enc) => this.#replyToTunnel(gateway, tunnelId, m, enc),
     });
     this.#netdb = netdb;
     const loaded = await loadNetDbFolder(this.datadir, { netId: this.config.get('netid') });
@@ -227,6 +232,20 @@ export class Router {
     });
     this.#tunnels.start();
     netdb.start();
+    this.#services = new Services({
+      config: c,
+      tunnels: this.#tunnels,
+      netdb,
+      random: this.random,
+      logger: log,
+      fallback: (m) => this.#dispatch(m, undefined),
+    });
+    try {
+      await this.#services.start();
+    } catch (e) {
+      await this.stop();
+      throw new StartError(`cannot start the client services: ${(e as Error).message}`, { cause: e });
+    }
     if (shouldReseed(netdb.counts(), this.config.get('reseed.threshold'))) {
       this.reseedStatus = { state: 'running' };
       void this.reseed();
@@ -237,6 +256,7 @@ export class Router {
         port: this.config.get('http.port'),
         status: () => this.status(),
         peers: () => this.#transports?.sessions() ?? [],
+        destinations: () => this.#services?.destinations() ?? [],
         i2np: () => ({
           ...this.i2npStats,
           netdb: this.#netdb?.stats(),
@@ -280,6 +300,8 @@ export class Router {
     this.#lifetime.abort();
     await this.#console?.close();
     this.#console = undefined;
+    await this.#services?.stop();
+    this.#services = undefined;
     await this.#tunnels?.stop();
     this.#tunnels = undefined;
     await this.#netdb?.stop();
@@ -313,6 +335,21 @@ export class Router {
     }
     const b = this.#bwSample!;
     return { inBps: b.inBps, outBps: b.outBps, transitBps: b.transitBps };
+  }
+
+  /**
+   * A local destination on this router (keys from a file in the datadir, given directly, or transient): its
+   * LeaseSet is published, and `destination.connect(b32, port)` opens streams; 'stream' events bring
+   * incoming ones.
+   */
+  async createDestination(settings: DestinationSettings): Promise<LocalDestination> {
+    if (!this.#services) throw new Error('router not started');
+    return this.#services.createDestination(settings);
+  }
+
+  /** Local destinations: name, b32, tunnel counts (as /api/destinations). */
+  destinations(): ReturnType<Services['destinations']> {
+    return this.#services?.destinations() ?? [];
   }
 
   /** The tunnel manager (after start). */
@@ -372,6 +409,34 @@ export class Router {
       if (known.routers === 0) log.error({ known }, `cannot reach the network: no known routers, and reseeding failed: ${reason}`);
       else log.warn({ known, threshold: c.get('reseed.threshold') }, `reseed wanted (few routers known) but failed: ${reason}`);
     }
+  }
+
+  /**
+   * A netDb reply that goes to a tunnel (a lookup asked for it): garlic-wrapped with the lookup's ECIES reply
+   * key and tag (proposal 154), then through an exploratory outbound tunnel to the reply tunnel's gateway, or
+   * straight to the gateway as a TunnelGateway message when we have no outbound tunnel (i2pd
+   * HandleDatabaseLookupMsg). ElGamal/AES replies are not supported (dropped).
+   */
+  #replyToTunnel(gateway: Uint8Array, tunnelId: number, m: I2NPMessage, enc: DatabaseLookupReplyEncryption | null): boolean {
+    if (enc?.kind === 'elgamal') return false;
+    const reply: I2NPMessage = enc
+      ? {
+          type: I2NPType.Garlic,
+          msgId: this.random.int(1, 0xffffffff),
+          expiration: m.expiration,
+          payload: serializeGarlic({ data: encryptReplyBlocks(enc.key, enc.tag, [cloveBlock(m)]) }),
+        }
+      : m;
+    const pool = this.#tunnels?.exploratory;
+    if (pool && pool.outbound().length > 0) return pool.sendThroughOutbound(reply, { type: 'tunnel', tunnelId, hash: gateway });
+    return (
+      this.#transports?.send(gateway, {
+        type: I2NPType.TunnelGateway,
+        msgId: this.random.int(1, 0xffffffff),
+        expiration: m.expiration,
+        payload: serializeTunnelGateway({ tunnelId, message: reply }),
+      }) ?? false
+    );
   }
 
   /** The netDb (after start). */
@@ -434,7 +499,7 @@ export class Router {
         if (this.#netdb?.handleMessage(m, from)) return;
         break;
       case I2NPType.Garlic:
-        this.#garlicToRouter(m);
+        this.#garlicToRouter(m, from);
         return;
     }
     stats.unhandled++;
@@ -445,7 +510,7 @@ export class Router {
    * a reply tag we handed out, else Noise N to our router key. Cloves for local delivery (or delivery to our
    * own router hash) are dispatched; others are dropped, as i2pd does for router-addressed garlic.
    */
-  #garlicToRouter(m: I2NPMessage): void {
+  #garlicToRouter(m: I2NPMessage, from: Uint8Array | undefined): void {
     const g = this.i2npStats.garlic;
     let blocks;
     try {
@@ -466,7 +531,10 @@ export class Router {
         continue;
       }
       g.cloves++;
-      this.#dispatch({ type: c.i2npType, msgId: c.msgId, expiration: c.expiration * 1000, payload: c.body }, undefined);
+      // A clove keeps the provenance of its garlic (i2pd: the message's `from` tunnel): a garlic that came
+      // straight over a transport session is direct (e.g. a LeaseSet published to us as a floodfill); one
+      // that came out of our inbound tunnel is not.
+      this.#dispatch({ type: c.i2npType, msgId: c.msgId, expiration: c.expiration * 1000, payload: c.body }, from);
     }
   }
 

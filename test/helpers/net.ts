@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../conf/index.js';
 import { Router } from '../../router/router.js';
+import { createLogger } from '../../router/log.js';
 import { toBase64 } from '../../data/base64.js';
 import { readFile } from 'node:fs/promises';
 import { parseRouterInfo } from '../../data/router-info.js';
@@ -39,6 +40,9 @@ export async function makeRouter(opts: {
   const datadir = opts.datadir ?? (await mkdtemp(join(tmpdir(), 'clove-net-')));
   const port = opts.port ?? (await freePort());
   const host = opts.host ?? '127.0.0.1';
+  const extra = opts.extra ?? [];
+  const keyOf = (a: string) => a.replace(/^--/, '').split('=')[0];
+  const given = new Set(extra.map(keyOf));
   const { config } = loadConfig({
     argv: [
       `--datadir=${datadir}`,
@@ -48,12 +52,17 @@ export async function makeRouter(opts: {
       `--port=${port}`,
       '--reservedrange=false',
       '--http.enabled=false',
+      '--httpproxy.enabled=false',
+      '--socksproxy.enabled=false',
       '--reseed.urls=',
       ...(opts.floodfill ? ['--floodfill'] : []),
-      ...(opts.extra ?? []),
-    ],
+    ]
+      .filter((a) => !given.has(keyOf(a)))
+      .concat(extra),
   });
-  return new Router(config);
+  // CLOVE_TEST_LOG=debug|info shows the routers' logs (stdout) while debugging a test.
+  const level = process.env.CLOVE_TEST_LOG;
+  return new Router(config, level ? { logger: createLogger({ loglevel: level }).child({ router: port }) } : {});
 }
 
 /** Put `from`'s router.info into `to`'s netDb folder (i2pd layout), as a seeded datadir would have it. */
@@ -71,4 +80,25 @@ export async function until(cond: () => boolean, timeoutMs = 10_000, stepMs = 50
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return cond();
+}
+
+/**
+ * n routers that all know each other from their netDb folders (each started once to write its router.info,
+ * then restarted seeded), the first `floodfills` of them floodfills. `extra(i)` adds options to router i.
+ */
+export async function makeNetwork(opts: { n: number; floodfills?: number; extra?: (i: number) => string[] }): Promise<Router[]> {
+  const netId = testNetId();
+  const first: Router[] = [];
+  for (let i = 0; i < opts.n; i++) first.push(await makeRouter({ netId, floodfill: i < (opts.floodfills ?? 2) }));
+  for (const r of first) await r.start();
+  for (const r of first) await r.stop();
+  const routers: Router[] = [];
+  for (const [i, r] of first.entries()) {
+    routers.push(
+      await makeRouter({ netId, floodfill: i < (opts.floodfills ?? 2), datadir: r.datadir, port: r.config.get('port'), extra: opts.extra?.(i) ?? [] }),
+    );
+  }
+  for (const a of routers) for (const b of routers) if (a !== b) await seed(a, b, { fromDatadir: true });
+  for (const r of routers) await r.start();
+  return routers;
 }

@@ -293,6 +293,8 @@ export class CloveNode {
       '--reseed.urls=',
       `--http.address=${this.host}`,
       '--http.port=7070',
+      `--httpproxy.address=${this.host}`,
+      `--socksproxy.address=${this.host}`,
       `--loglevel=${process.env.CLOVE_LOGLEVEL ?? 'info'}`,
       ...extra,
     ]);

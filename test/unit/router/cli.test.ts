@@ -59,7 +59,7 @@ test('unknown commands are refused with usage', async (t) => {
 test('run writes keys and a signed router.info from file + command line, and exits 0 on SIGINT', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'clove-cli-'));
   await writeFile(join(dir, 'i2pd.conf'), '# i2pd style\nnetid = 77\nhost = 127.0.0.1\n[ntcp2]\nport = 23456\n[http]\nenabled = false\n');
-  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--port=23457', '--floodfill', '--loglevel=info']);
+  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--port=23457', '--floodfill', '--loglevel=info', '--httpproxy.port=0', '--socksproxy.port=0']);
   const p = spawn(cmd, a, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((res) => p.once('exit', (c) => res(c)));
   let out = '';
@@ -88,7 +88,7 @@ test('the console serves /api/status with the router hash; a busy console port i
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   const port = (probe.address() as import('node:net').AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', '--port=23458', `--http.port=${port}`, '--loglevel=info']);
+  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', '--port=23458', `--http.port=${port}`, '--loglevel=info', '--httpproxy.enabled=false', '--socksproxy.enabled=false']);
   const p = spawn(cmd, a, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((res) => p.once('exit', (c) => res(c)));
   let out = '';
