@@ -93,6 +93,10 @@ export interface I2pdOptions {
   floodfill?: boolean;
   ssu2?: boolean;
   extra?: string; // appended to i2pd.conf
+  /** Enable i2pd's HTTP proxy on 198.18.0.<index>:4444. */
+  httpProxy?: boolean;
+  /** tunnels.conf content (i2pd format). */
+  tunnels?: string;
 }
 
 export class I2pd {
@@ -141,7 +145,9 @@ address = ${this.host}
 port = 7070
 strictheaders = false
 [httpproxy]
-enabled = false
+enabled = ${this.opts.httpProxy ? 'true' : 'false'}
+address = ${this.host}
+port = 4444
 [socksproxy]
 enabled = false
 [sam]
@@ -163,7 +169,7 @@ ${this.opts.extra ?? ''}
   async prepare(): Promise<void> {
     await mkdir(join(this.dir, 'tunnels.d'), { recursive: true });
     await writeFile(join(this.dir, 'i2pd.conf'), this.config());
-    await writeFile(join(this.dir, 'tunnels.conf'), '');
+    await writeFile(join(this.dir, 'tunnels.conf'), this.opts.tunnels ?? '');
   }
 
   async start(): Promise<void> {
@@ -351,8 +357,13 @@ export async function bootNetwork(opts: {
   cloveArgs?: string[];
   /** Which RouterInfo goes into which netDb folder (names 'i2pd-1', 'clove-20'); default: all into all. */
   seed?: (from: string, to: string) => boolean;
+  /** Per-router options for i2pd i (1-based). */
+  i2pdOptions?: (index: number) => Partial<I2pdOptions>;
 }): Promise<{ i2pd: I2pd[]; clove: CloveNode[]; firstBoot: Map<string, Uint8Array> }> {
-  const i2pd = Array.from({ length: opts.i2pd }, (_, k) => new I2pd(opts.ns, opts.base, { index: k + 1, floodfill: k < opts.floodfills }));
+  const i2pd = Array.from(
+    { length: opts.i2pd },
+    (_, k) => new I2pd(opts.ns, opts.base, { index: k + 1, floodfill: k < opts.floodfills, ...opts.i2pdOptions?.(k + 1) }),
+  );
   const clove = opts.clove.map((i) => new CloveNode(opts.ns, opts.base, i));
   await Promise.all(i2pd.map((r) => r.start()));
   await Promise.all(clove.map((c) => c.start(opts.cloveArgs)));
