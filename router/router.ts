@@ -219,7 +219,7 @@ export class Router {
           ),
           m.expiration,
         ),
-      deliverLocal: (m) => this.#dispatch(m, undefined),
+      deliverLocal: (m, direct) => this.#dispatch(m, direct ? keys.identity.hash : undefined),
       timers: systemTimers(this.clock),
       random: this.random,
       logger: log.child({ module: 'tunnels' }),
@@ -429,14 +429,19 @@ export class Router {
       : m;
     const pool = this.#tunnels?.exploratory;
     if (pool && pool.outbound().length > 0) return pool.sendThroughOutbound(reply, { type: 'tunnel', tunnelId, hash: gateway });
-    return (
-      this.#transports?.send(gateway, {
-        type: I2NPType.TunnelGateway,
-        msgId: this.random.int(1, 0xffffffff),
-        expiration: m.expiration,
-        payload: serializeTunnelGateway({ tunnelId, message: reply }),
-      }) ?? false
-    );
+    const tg: I2NPMessage = {
+      type: I2NPType.TunnelGateway,
+      msgId: this.random.int(1, 0xffffffff),
+      expiration: m.expiration,
+      payload: serializeTunnelGateway({ tunnelId, message: reply }),
+    };
+    const ours = this.#routerInfo!.identity.hash;
+    if (equalBytes(gateway, ours)) {
+      // The reply tunnel's gateway is this router: hand it to the tunnel manager here, not to a transport.
+      queueMicrotask(() => this.#dispatch(tg, ours));
+      return true;
+    }
+    return this.#transports?.send(gateway, tg) ?? false;
   }
 
   /** The netDb (after start). */

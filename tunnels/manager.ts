@@ -97,7 +97,12 @@ export interface TunnelManagerOptions {
    */
   garlicWrapForRouter?(routerKey: Uint8Array, msg: I2NPMessage): I2NPMessage;
   /** An I2NP message delivered to us (see the file header); the router dispatches it. */
-  deliverLocal(msg: I2NPMessage): void;
+  /**
+   * `direct`: the message was addressed to this router itself (an OBEP or IBGW of ours looping back), not
+   * received at the end of one of our inbound tunnels — the router treats it as if it came over a transport
+   * (i2pd: `from` is null), e.g. a LeaseSet store published to us as a floodfill.
+   */
+  deliverLocal(msg: I2NPMessage, direct?: boolean): void;
   timers: Timers;
   random: Random;
   logger?: TunnelLogger;
@@ -393,7 +398,7 @@ export class TunnelManager {
   }
 
   /** A message that arrived for us (see the file header). */
-  #local(msg: I2NPMessage, via: InboundTunnel | undefined, depth: number): void {
+  #local(msg: I2NPMessage, via: InboundTunnel | undefined, depth: number, direct = false): void {
     if (depth > MAX_LOCAL_DEPTH) {
       this.#s.dropped.malformed++;
       return;
@@ -405,14 +410,14 @@ export class TunnelManager {
     if (msg.type === I2NPType.DeliveryStatus && via && this.#matchTest(msg, via)) return;
     const pool = via?.pool;
     if (pool?.deliver && via) pool.deliver(msg, via);
-    else this.#o.deliverLocal(msg);
+    else this.#o.deliverLocal(msg, direct);
   }
 
   #loopback(msg: I2NPMessage): void {
     queueMicrotask(() => {
       if (!this.#running) return;
       try {
-        this.#local(msg, undefined, 1);
+        this.#local(msg, undefined, 1, true);
       } catch (e) {
         if (e instanceof ParseError || e instanceof CryptoError) this.#s.dropped.malformed++;
         else {

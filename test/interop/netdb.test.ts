@@ -89,7 +89,7 @@ async function poll(timeoutMs: number, stepMs: number, fn: () => Promise<boolean
     // i2pd's console counts itself too: itself + clove at the start; itself + 5 i2pd + clove at the end.
     t.is(await fresh.knownRouters(), 2);
     let known = 0;
-    const learned = await poll(180_000, 3_000, async () => (known = await fresh.knownRouters()) === 7);
+    const learned = await poll(300_000, 3_000, async () => (known = await fresh.knownRouters()) === 7);
     t.true(learned, `the fresh i2pd router knows ${known} routers`);
     const i2np = await clove.api<{ netdb: { lookupsAnswered: number } }>('/api/i2np');
     t.true(i2np.netdb.lookupsAnswered > 0, 'clove answered no lookups');
