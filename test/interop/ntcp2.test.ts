@@ -39,15 +39,16 @@ if (why && !requireInterop) {
     const base = await tempBase();
     let net: Awaited<ReturnType<typeof bootNetwork>> | undefined;
     try {
-      // Zero-hop exploratory tunnels: clove then dials only the floodfills (to publish), so the other i2pd
-      // routers must open their sessions to clove themselves (when they build tunnels through it).
+      // Zero-hop exploratory tunnels and no proxy destination: clove then dials only the floodfills (to
+      // publish and explore), so the other i2pd routers must open their sessions to clove themselves (when
+      // they build tunnels through it).
       net = await bootNetwork({
         ns,
         base,
         i2pd: 5,
         floodfills: 2,
         clove: [20],
-        cloveArgs: ['--exploratory.inbound.length=0', '--exploratory.outbound.length=0'],
+        cloveArgs: ['--exploratory.inbound.length=0', '--exploratory.outbound.length=0', '--httpproxy.enabled=false', '--socksproxy.enabled=false'],
       });
       const clove = net.clove[0]!;
       const i2pdHashes = await Promise.all(net.i2pd.map(async (r) => routerHashOf(await r.routerInfo())));
