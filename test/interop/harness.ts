@@ -95,6 +95,10 @@ export interface I2pdOptions {
   extra?: string; // appended to i2pd.conf
   /** Enable i2pd's HTTP proxy on 198.18.0.<index>:4444. */
   httpProxy?: boolean;
+  /** Enable i2pd's SOCKS proxy on 198.18.0.<index>:4447. */
+  socksProxy?: boolean;
+  /** Enable i2pd's SAM bridge on 198.18.0.<index>:7656 (i2pd takes UDP datagrams on port - 1, 7655). */
+  sam?: boolean;
   /** tunnels.conf content (i2pd format). */
   tunnels?: string;
 }
@@ -149,9 +153,13 @@ enabled = ${this.opts.httpProxy ? 'true' : 'false'}
 address = ${this.host}
 port = 4444
 [socksproxy]
-enabled = false
+enabled = ${this.opts.socksProxy ? 'true' : 'false'}
+address = ${this.host}
+port = 4447
 [sam]
-enabled = false
+enabled = ${this.opts.sam ? 'true' : 'false'}
+address = ${this.host}
+port = 7656
 [addressbook]
 enabled = false
 [reseed]
