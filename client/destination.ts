@@ -93,6 +93,8 @@ export const CONTROL_FLUSH_DELAY_MS = 500;
 export const TICK_INTERVAL_MS = 5_000;
 /** i2pd LEASESET_REQUEST_TIMEOUT: the next floodfill after this long without an answer. */
 export const LEASESET_FLOODFILL_TIMEOUT_MS = 5_000;
+/** How long connect() waits for our own first LeaseSet (inbound tunnels) before sending a SYN anyway. */
+export const READY_WAIT_MS = 30_000;
 /** i2pd MAX_NUM_FLOODFILLS_PER_REQUEST. */
 export const MAX_FLOODFILLS_PER_REQUEST = 7;
 /** How many floodfills a publish tries before the excluded list starts over (netdb/publish.ts). */
@@ -393,6 +395,9 @@ export class ClientDestination extends EventEmitter {
     const { signal } = opts;
     if (signal?.aborted) throw abortError(signal);
     const { hash } = parseAddress(remote);
+    // i2pd I2PService waits for its destination to be ready: a SYN sent before we have a LeaseSet carries
+    // none, the remote cannot answer, and the stream waits for the first retransmission (9 s).
+    if (!this.#ls) await this.#leaseSetReady(READY_WAIT_MS, signal);
     const ls = this.#remoteLeaseSet(hash) ?? (await this.#lookup(hash, signal));
     if (signal?.aborted) throw abortError(signal);
     if (!ls) {
@@ -401,6 +406,30 @@ export class ClientDestination extends EventEmitter {
       throw e;
     }
     return this.streams.connect(ls.destination, { port, fromPort: opts.fromPort, signal, timeout: opts.timeout });
+  }
+
+  /** Resolves when we have a LeaseSet, or after `ms` (the caller goes on without one), or rejects on abort. */
+  #leaseSetReady(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = () => {
+        timer.clear();
+        this.off('leaseSet', done);
+        this.#lifetime.signal.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const done = () => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(abortError(signal!));
+      };
+      const timer = this.#clock.setTimeout(done, ms);
+      this.on('leaseSet', done);
+      this.#lifetime.signal.addEventListener('abort', done, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Send a repliable datagram (protocol 17), signed by us. */

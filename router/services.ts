@@ -86,6 +86,7 @@ export class Services {
       inbound: s.inbound ?? { length: 3, quantity: 3 },
       outbound: s.outbound ?? { length: 3, quantity: 3 },
       deliver: (m) => dest?.deliver(m),
+      onInboundChange: () => dest?.tunnelsChanged(),
     });
     dest = new ClientDestination({
       keys,

@@ -116,6 +116,11 @@ export interface CreatePoolOptions extends PoolSettings {
   name?: string;
   /** Messages arriving at this pool's inbound tunnels (default: deliverLocal). */
   deliver?: (msg: I2NPMessage, tunnel: InboundTunnel) => void;
+  /**
+   * Called (in a microtask) when an inbound tunnel joins or leaves the pool, so a destination rebuilds its
+   * LeaseSet at once (i2pd TunnelPool::TunnelCreated / TunnelExpired → SetLeaseSetUpdated).
+   */
+  onInboundChange?: () => void;
 }
 
 export interface TunnelCounts {
@@ -265,7 +270,7 @@ export class TunnelManager {
   /** A pool with its own lengths and quantities (client destinations). Stop it with pool.stop(). */
   createPool(opts: CreatePoolOptions): TunnelPool {
     if (this.#pools.size >= MAX_POOLS) throw new RangeError(`at most ${MAX_POOLS} tunnel pools`);
-    const pool = new TunnelPool(this.#host, opts.name ?? 'client', { inbound: opts.inbound, outbound: opts.outbound }, opts.deliver);
+    const pool = new TunnelPool(this.#host, opts.name ?? 'client', { inbound: opts.inbound, outbound: opts.outbound }, opts.deliver, opts.onInboundChange);
     this.#pools.add(pool);
     this.#nextPoolManage.set(pool, this.#timers.now());
     if (this.#running) this.#scheduleRetry(pool, 0);

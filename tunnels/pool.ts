@@ -93,10 +93,18 @@ export class TunnelPool {
   readonly #host: PoolHost;
   readonly #inbound = new Set<InboundTunnel>();
   readonly #outbound = new Set<OutboundTunnel>();
+  readonly #onInboundChange: (() => void) | undefined;
   #active = true;
 
-  constructor(host: PoolHost, name: string, settings: PoolSettings, deliver?: (msg: I2NPMessage, tunnel: InboundTunnel) => void) {
+  constructor(
+    host: PoolHost,
+    name: string,
+    settings: PoolSettings,
+    deliver?: (msg: I2NPMessage, tunnel: InboundTunnel) => void,
+    onInboundChange?: () => void,
+  ) {
     this.#host = host;
+    this.#onInboundChange = onInboundChange;
     this.name = name;
     this.settings = { inbound: checkSide(settings.inbound, 'inbound'), outbound: checkSide(settings.outbound, 'outbound') };
     this.deliver = deliver;
@@ -157,14 +165,22 @@ export class TunnelPool {
   /** @internal */
   added(t: OwnTunnel): void {
     if (!this.#active) return;
-    if (t.direction === 'inbound') this.#inbound.add(t);
-    else this.#outbound.add(t);
+    if (t.direction === 'inbound') {
+      this.#inbound.add(t);
+      this.#inboundChanged();
+    } else this.#outbound.add(t);
   }
 
   /** @internal */
   removed(t: OwnTunnel): void {
-    if (t.direction === 'inbound') this.#inbound.delete(t);
-    else this.#outbound.delete(t);
+    if (t.direction === 'inbound') {
+      if (this.#inbound.delete(t)) this.#inboundChanged();
+    } else this.#outbound.delete(t);
+  }
+
+  #inboundChanged(): void {
+    const cb = this.#onInboundChange;
+    if (cb) queueMicrotask(() => this.#active && cb());
   }
 
   /** @internal Tunnels that count towards the quantity: established and no replacement started yet. */
