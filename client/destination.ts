@@ -93,6 +93,8 @@ export const CONTROL_FLUSH_DELAY_MS = 500;
 export const TICK_INTERVAL_MS = 5_000;
 /** i2pd LEASESET_REQUEST_TIMEOUT: the next floodfill after this long without an answer. */
 export const LEASESET_FLOODFILL_TIMEOUT_MS = 5_000;
+/** Publishing found no tunnels both ways: try again after this (a deviation from i2pd 2.45.1, see #publish). */
+export const PUBLISH_RETRY_NO_TUNNELS_MS = 1_000;
 /** How long connect() waits for our own first LeaseSet (inbound tunnels) before sending a SYN anyway. */
 export const READY_WAIT_MS = 30_000;
 /** i2pd MAX_NUM_FLOODFILLS_PER_REQUEST. */
@@ -980,7 +982,11 @@ export class ClientDestination extends EventEmitter {
     }
     const inbound = this.#o.pool.inbound().filter((t) => t.expiresAt > now);
     if (inbound.length === 0 || this.#o.pool.outbound().length === 0) {
-      this.#log?.debug('destination: cannot publish yet, no tunnels');
+      // i2pd 2.45.1 just returns and publishes at the next LeaseSet change; the first inbound tunnel usually
+      // comes before the first outbound one, so that would leave a new destination unpublished for minutes.
+      this.#log?.debug('destination: cannot publish yet, no tunnels; retrying');
+      this.#publishTimer?.clear();
+      this.#publishTimer = this.#clock.setTimeout(() => this.#publish(), PUBLISH_RETRY_NO_TUNNELS_MS);
       return;
     }
     if (this.#excluded.size >= MAX_PUBLISH_EXCLUDED) this.#excluded.clear();

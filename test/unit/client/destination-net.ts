@@ -42,6 +42,8 @@ export interface Node {
   /** Hex hashes this node looked up. */
   lookedUp: string[];
   sent: number;
+  /** No outbound tunnel yet (the pool stub's outbound() is empty while set). */
+  noOutbound?: boolean;
 }
 
 export class DestinationNet {
@@ -80,13 +82,14 @@ export class DestinationNet {
     return { gateway: this.rng.bytes(32), gatewayTunnelId: this.#nextTunnelId++, expiresAt: this.clock.now() + 600_000, live: true };
   }
 
-  node(opts: Partial<ClientDestinationOptions> & { tunnels?: number } = {}): Node {
+  node(all: Partial<ClientDestinationOptions> & { tunnels?: number; noOutbound?: boolean } = {}): Node {
+    const { noOutbound, ...opts } = all;
     const keys = opts.keys ?? generateDestinationKeys({ cryptoType: 4 });
-    const node = { keys, tunnels: [] as Node['tunnels'], known: new Map<string, LeaseSet2>(), lookups: 0, lookedUp: [] as string[], sent: 0 } as Node;
+    const node = { keys, tunnels: [] as Node['tunnels'], known: new Map<string, LeaseSet2>(), lookups: 0, lookedUp: [] as string[], sent: 0, noOutbound } as Node;
     for (let i = 0; i < (opts.tunnels ?? 2); i++) node.tunnels.push(this.newTunnel());
     const pool: DestinationPool = {
       inbound: () => node.tunnels.filter((t) => t.live && t.expiresAt > this.clock.now()),
-      outbound: () => [{}],
+      outbound: () => (node.noOutbound ? [] : [{}]),
       sendThroughOutbound: (msg, delivery) => {
         node.sent++;
         const wire = serializeI2NPStandard(msg);

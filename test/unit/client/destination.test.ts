@@ -84,6 +84,18 @@ test('the LeaseSet2 comes from the inbound tunnels, verifies, and is published t
   net.stop();
 });
 
+test('inbound tunnels before any outbound one: the LeaseSet is published as soon as an outbound tunnel exists', async (t) => {
+  const net = new DestinationNet();
+  const b = net.node({ tunnels: 2, noOutbound: true }); // the usual order: inbound builds finish first
+  t.truthy(b.dest.leaseSet());
+  await net.clock.advance(3_000);
+  t.is(b.dest.stats.published, 0, 'nothing to publish through yet');
+  b.noOutbound = false; // no tunnelsChanged(): outbound tunnels do not change the LeaseSet
+  await net.clock.runUntil(() => b.dest.stats.publishConfirmed === 1, 2_000);
+  t.is(b.dest.stats.publishConfirmed, 1);
+  net.stop();
+});
+
 test('a tunnel change rebuilds the LeaseSet, the new one is republished after the 20 s minimum interval', async (t) => {
   const net = new DestinationNet();
   const b = net.node({ tunnels: 2 });
