@@ -365,7 +365,7 @@ export const SCHEMA = {
     'Subscription URL for the initial address book',
   ),
   'addressbook.subscriptions': list('http://reg.i2p/hosts.txt', 'Subscription URLs, comma-separated'),
-  'addressbook.hostsfile': str('', 'File to dump addresses to in hosts.txt format', NOT),
+  'addressbook.hostsfile': str('', 'File to dump addresses to in hosts.txt format'),
 
   // ---- trust ----
   'trust.enabled': bool(false, 'Enable explicit trust options', NOT),

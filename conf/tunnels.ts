@@ -19,6 +19,8 @@
  * - Keys no tunnel type knows, and known keys that the tunnel's type ignores, are warnings (i2pd ignores them).
  * - Pool options are range-checked (length 0..8, quantity 1..16, variance -7..7); i2pd stoi()s them later.
  * - tunnels.d/ files are read in name order (i2pd: directory order).
+ * - One clove key: `ircfilter = true|false` on `type = client` (default false) turns on Java I2P's IRC client
+ *   filtering (proxy/i2ptunnel/irc-filter.ts); i2pd ignores the key.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,6 +86,12 @@ export interface ClientTunnelDef extends TunnelBase {
   readonly keepAliveInterval: number;
   /** udpclient: gzip datagrams (default true). */
   readonly gzip: boolean;
+  /**
+   * client: filter the IRC lines passing through, as Java I2P's `ircclient` tunnels do (IRCFilter). A clove
+   * key (`ircfilter = true`, default false): i2pd has no IRC client tunnel type and ignores unknown keys, so
+   * a tunnels.conf using it still works, unfiltered, with i2pd.
+   */
+  readonly ircFilter: boolean;
 }
 
 export interface ProxyTunnelDef extends TunnelBase {
@@ -142,7 +150,7 @@ const REQUIRED: Record<TunnelType, readonly string[]> = {
 const COMMON_KEYS = ['type', 'keys', 'signaturetype', 'cryptotype', 'port', 'address'];
 /** Keys each type reads, beyond COMMON_KEYS and I2CP options. */
 const TYPE_KEYS: Record<TunnelType, readonly string[]> = {
-  client: ['destination', 'destinationport', 'matchtunnels', 'connecttimeout', 'keepaliveinterval'],
+  client: ['destination', 'destinationport', 'matchtunnels', 'connecttimeout', 'keepaliveinterval', 'ircfilter'],
   udpclient: ['destination', 'destinationport', 'matchtunnels', 'gzip'],
   socks: ['outproxy', 'destinationport', 'matchtunnels', 'connecttimeout'],
   httpproxy: ['outproxy', 'addresshelper', 'matchtunnels', 'connecttimeout'],
@@ -341,6 +349,7 @@ function buildTunnel(r: SectionReader, warnings: string[]): TunnelDef | undefine
         connectTimeout: t === 'client' ? r.int('connecttimeout', 0, 0, UINT32) : 0,
         keepAliveInterval: t === 'client' ? r.int('keepaliveinterval', 0, 0, UINT32) : 0,
         gzip: t === 'udpclient' ? r.bool('gzip', true) : false,
+        ircFilter: t === 'client' ? r.bool('ircfilter', false) : false,
       };
     case 'socks':
     case 'httpproxy':

@@ -352,6 +352,11 @@ export class Router {
     return this.#services?.destinations() ?? [];
   }
 
+  /** The address book (after start, when `addressbook.enabled`): `lookup`, `resolve`, `add` (SAM NAMING LOOKUP, the console). */
+  get addressBook(): Services['addressBook'] {
+    return this.#services?.addressBook;
+  }
+
   /** The tunnel manager (after start). */
   get tunnels(): TunnelManager | undefined {
     return this.#tunnels;

@@ -9,11 +9,10 @@
  * X25519 key (i2pd's default ElGamal type) gets a fresh X25519 LeaseSet key each start, as i2pd does.
  */
 import { readFile } from 'node:fs/promises';
-import { connect as netConnect } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/load.js';
-import type { ServerTunnelDef, TunnelDef } from '../conf/tunnels.js';
+import type { TunnelDef } from '../conf/tunnels.js';
 import { loadTunnelsDetailed } from '../conf/tunnels.js';
 import { ClientDestination } from '../client/destination.js';
 import { realClock } from '../client/streaming/clock.js';
@@ -29,7 +28,8 @@ import type { TunnelPool } from '../tunnels/pool.js';
 import { I2PConnectError, type I2PConnector } from '../proxy/connector.js';
 import { startHttpProxy, httpProxyOptionsFromConfig, type HttpProxy } from '../proxy/http.js';
 import { startSocksProxy, socksProxyOptionsFromConfig, type SocksProxy } from '../proxy/socks.js';
-import { splice } from '../proxy/pipe.js';
+import { isI2PTunnel, sameKeys, startI2PTunnel, type I2PTunnel } from '../proxy/i2ptunnel/index.js';
+import { AddressBook, addressBookOptionsFromConfig, i2pHttpFetch, resolveI2PHost } from '../proxy/addressbook/index.js';
 import { writeFileAtomic } from './fs.js';
 
 export interface DestinationSettings {
@@ -71,6 +71,8 @@ export class Services {
   readonly #servers: { close(): void }[] = [];
   #http: HttpProxy | undefined;
   #socks: SocksProxy | undefined;
+  #addressBook: AddressBook | undefined;
+  #sam: { readonly port: number; close(): Promise<void> } | undefined;
 
   constructor(d: Deps) {
     this.#d = d;
@@ -124,6 +126,12 @@ export class Services {
     const { tunnels, warnings } = loadTunnelsDetailed(c.path('tunconf'), c.path('tunnelsdir'), { fileRequired: !c.isDefault('tunconf') });
     for (const w of warnings) log.warn(w);
     for (const t of tunnels) await this.#startTunnel(t);
+    if (c.get('addressbook.enabled')) {
+      const book = new AddressBook(await addressBookOptionsFromConfig(c, log.child({ module: 'addressbook' })));
+      await book.load();
+      this.#addressBook = book;
+    }
+    let proxyClient: ClientDestination | undefined;
     if (c.get('httpproxy.enabled') || c.get('socksproxy.enabled')) {
       const p = (k: 'inbound.length' | 'outbound.length' | 'inbound.quantity' | 'outbound.quantity') => c.get(`httpproxy.${k}`);
       const proxyDest = await this.createDestination({
@@ -133,9 +141,10 @@ export class Services {
         outbound: { length: p('outbound.length'), quantity: p('outbound.quantity') },
         isPublic: false,
       });
-      const connector = destinationConnector(proxyDest.destination);
+      proxyClient = proxyDest.destination;
+      const connector = destinationConnector(proxyDest.destination, this.#addressBook);
       if (c.get('httpproxy.enabled')) {
-        this.#http = await startHttpProxy(httpProxyOptionsFromConfig(c, connector, undefined, log.child({ module: 'httpproxy' })));
+        this.#http = await startHttpProxy(httpProxyOptionsFromConfig(c, connector, this.#addressBook, log.child({ module: 'httpproxy' })));
         log.info({ address: c.get('httpproxy.address'), port: c.get('httpproxy.port') }, 'HTTP proxy listening');
       }
       if (c.get('socksproxy.enabled')) {
@@ -143,9 +152,45 @@ export class Services {
         log.info({ address: c.get('socksproxy.address'), port: c.get('socksproxy.port') }, 'SOCKS proxy listening');
       }
     }
+    const book = this.#addressBook;
+    if (book?.wantsSubscriptions) {
+      // i2pd fetches subscriptions through its shared local destination; here the proxies' one, else our own.
+      const dest = proxyClient ?? (await this.createDestination({ name: 'addressbook', keys: 'transient', isPublic: false })).destination;
+      book.start({ fetch: i2pHttpFetch(destinationConnector(dest, book)), ready: () => dest.leaseSet() !== undefined });
+    }
+    if (c.get('sam.enabled')) {
+      const { startSamBridge } = await import('../client/sam/bridge.js');
+      const d = this.#d;
+      this.#sam = await startSamBridge({
+        host: c.get('sam.address'),
+        port: c.get('sam.port'), // UDP: sam.port - 1, as i2pd 2.45.1 (it has no option for it)
+        createDestination: (s) => this.createDestination(s),
+        closeDestination: (l) => {
+          const own = this.#dests.get(l.name);
+          if (own !== l) return;
+          own.destination.stop();
+          own.pool.stop();
+          this.#dests.delete(l.name);
+        },
+        addressBook: { lookup: (name) => this.#addressBook?.lookup(name) },
+        lookupLeaseSet: async (h, o) => (d.netdb.store.getLeaseSet(h) ?? (await d.netdb.lookupLeaseSet(h, o)))?.destination,
+        logger: log.child({ module: 'sam' }),
+        random: d.random,
+      });
+      log.info({ address: c.get('sam.address'), port: this.#sam.port }, 'SAM bridge listening');
+    }
+  }
+
+  /** The address book (undefined when `addressbook.enabled` is false or before start). */
+  get addressBook(): AddressBook | undefined {
+    return this.#addressBook;
   }
 
   async stop(): Promise<void> {
+    await this.#sam?.close();
+    this.#sam = undefined;
+    await this.#addressBook?.stop();
+    this.#addressBook = undefined;
     await this.#http?.close();
     await this.#socks?.close();
     for (const s of this.#servers) s.close();
@@ -156,20 +201,17 @@ export class Services {
     this.#dests.clear();
   }
 
+  /** One tunnels.conf tunnel (proxy/i2ptunnel); tunnels with the same key file share a destination, as in i2pd. */
   async #startTunnel(t: TunnelDef): Promise<void> {
-    const log = this.#d.logger;
-    if (t.type !== 'server' && t.type !== 'http') {
-      log.warn({ tunnel: t.name, type: t.type, file: t.file }, 'tunnel type not supported yet; skipped');
-      return;
-    }
-    const local = await this.createDestination({
-      name: t.name,
-      keys: t.keys,
-      inbound: { length: t.pool.inboundLength, quantity: t.pool.inboundQuantity },
-      outbound: { length: t.pool.outboundLength, quantity: t.pool.outboundQuantity },
+    const shared = this.#servers.find((s): s is I2PTunnel => isI2PTunnel(s) && sameKeys(s.keys, t.keys));
+    const tunnel = await startI2PTunnel(t, {
+      createDestination: (s) => this.createDestination(s),
+      // the address book is looked up per connection: it may start after the tunnels
+      connector: (dest) => ({ connect: (host, port, o) => destinationConnector(dest, this.#addressBook).connect(host, port, o) }),
+      logger: this.#d.logger,
+      shared,
     });
-    serveTcp(local.destination, t, log);
-    log.info({ tunnel: t.name, target: `${t.host}:${t.port}` }, 'server tunnel started');
+    if (tunnel) this.#servers.push(tunnel);
   }
 
   async #loadKeys(name: string): Promise<PrivateKeyFile> {
@@ -195,28 +237,13 @@ export class Services {
   }
 }
 
-/** Forward each incoming stream (on the tunnel's inport, or any) to the local TCP service. */
-function serveTcp(dest: ClientDestination, t: ServerTunnelDef, log: Logger): void {
-  dest.on('stream', (stream, ports) => {
-    if (t.inport && ports.toPort !== t.inport) {
-      stream.destroy();
-      return;
-    }
-    const sock = netConnect({ host: t.host, port: t.port, ...(t.address ? { localAddress: t.address } : {}) });
-    sock.on('error', (e) => log.debug({ tunnel: t.name, err: e.message }, 'server tunnel: local service error'));
-    stream.on('error', (e) => log.debug({ tunnel: t.name, err: e.message }, 'server tunnel: stream error'));
-    splice(sock, stream);
-  });
-}
-
-/** The proxies' connector on a client destination: b32 hosts and base64 destinations. */
-export function destinationConnector(dest: ClientDestination): I2PConnector {
+/** The proxies' connector on a client destination: b32 hosts, base64 destinations, names from the address book. */
+export function destinationConnector(dest: ClientDestination, book?: AddressBook): I2PConnector {
   return {
     async connect(host, port, { signal }) {
-      const h = host.toLowerCase();
-      if (!h.endsWith('.b32.i2p')) throw new I2PConnectError('NOT_FOUND', `${host}: not in the address book (only .b32.i2p addresses for now)`);
+      const target = resolveI2PHost(host, book); // throws I2PConnectError NOT_FOUND / BAD_ADDRESS
       try {
-        const conn = await dest.connect(h, port, { ...(signal ? { signal } : {}) });
+        const conn = await dest.connect(target, port, { ...(signal ? { signal } : {}) });
         conn.on('error', () => undefined); // the proxy's splice reports stream errors
         return conn;
       } catch (e) {

@@ -54,6 +54,7 @@ export async function makeRouter(opts: {
       '--http.enabled=false',
       '--httpproxy.enabled=false',
       '--socksproxy.enabled=false',
+      '--sam.enabled=false',
       '--reseed.urls=',
       ...(opts.floodfill ? ['--floodfill'] : []),
     ]

@@ -88,7 +88,7 @@ test('the console serves /api/status with the router hash; a busy console port i
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   const port = (probe.address() as import('node:net').AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', '--port=23458', `--http.port=${port}`, '--loglevel=info', '--httpproxy.enabled=false', '--socksproxy.enabled=false']);
+  const [cmd, a] = cloveCommand(['run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', '--port=23458', `--http.port=${port}`, '--loglevel=info', '--httpproxy.enabled=false', '--socksproxy.enabled=false', '--sam.enabled=false']);
   const p = spawn(cmd, a, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((res) => p.once('exit', (c) => res(c)));
   let out = '';
