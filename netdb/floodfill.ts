@@ -16,7 +16,8 @@
  * Deviations, written down:
  *   - i2pd picks the 3 closest floodfills and THEN drops excluded ones (so it may return fewer than 3);
  *     here excluded ones are skipped first. We never name ourselves in a search reply (i2pd can).
- *   - Flooding also skips the router the store came from (i2pd does not; sending it back is useless).
+ *   - floodTargets/flood can also skip a given router; the netDb does not use it for stores it received (a
+ *     LeaseSet arrives from the publisher's outbound endpoint, which may be a floodfill without it), as i2pd.
  *   - LeaseSets are served only when we are a floodfill (i2pd answers from any netDb, which lets anyone
  *     probe which LeaseSets a non-floodfill has seen: the spec's "segmentation" concern).
  *   - Replies to a reply tunnel (delivery flag with a nonzero tunnel id) go through the `sendToTunnel`

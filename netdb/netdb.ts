@@ -349,7 +349,9 @@ export class NetDb {
     }
     this.lookups.handleStore(ds.key, from);
     if (updated && ds.reply && this.floodfill && floodable) {
-      this.#stats.flooded += flood(this.#ff, ds.key, ds.storeType, ds.data, from).length;
+      // Not excluding `from`, as i2pd: for a LeaseSet it is the outbound endpoint that delivered the garlic,
+      // often a floodfill that does not hold it (the publisher is someone else).
+      this.#stats.flooded += flood(this.#ff, ds.key, ds.storeType, ds.data).length;
     }
   }
 
