@@ -3,6 +3,8 @@
  * `clove` — the command line.
  *
  *   clove run [--datadir=DIR] [--conf=FILE] [--tunconf=FILE] [--key=value ...]   run a router
+ *   clove devnet [--routers=N] [--datadir=DIR] [--ready-file=PATH] [--key=value ...]
+ *                                    an offline private network on 127.0.0.1 with a demo site (router/devnet.ts)
  *   clove --help | clove run --help                                             list the options
  *   clove --version
  *
@@ -14,11 +16,14 @@ import { createLogger } from './log.js';
 import { Router, StartError } from './router.js';
 import { KeyFileError } from './keys.js';
 import { CLOVE_VERSION } from './version.js';
+import { devnetCommand } from './devnet.js';
 
 const USAGE = `usage: clove run [--datadir=DIR] [--conf=FILE] [--tunconf=FILE] [--option=value ...]
+       clove devnet [--routers=N] [--datadir=DIR] [--option=value ...]
        clove --help | --version
 
-Runs an I2P router. Options take i2pd's names and file format; see 'clove run --help'.`;
+'run' runs an I2P router. Options take i2pd's names and file format; see 'clove run --help'.
+'devnet' starts an offline private network on 127.0.0.1 with a demo hidden site; see 'clove devnet --help'.`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -30,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`clove ${CLOVE_VERSION}\n`);
     return 0;
   }
+  if (cmd === 'devnet') return devnetCommand(rest);
   if (cmd !== 'run') {
     process.stderr.write(`clove: unknown command '${cmd}'\n${USAGE}\n`);
     return 2;

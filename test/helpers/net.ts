@@ -1,5 +1,4 @@
 /** In-process clove networks on 127.0.0.1 (loopback allowed via reservedrange = false). */
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,23 +8,18 @@ import { createLogger } from '../../router/log.js';
 import { toBase64 } from '../../data/base64.js';
 import { readFile } from 'node:fs/promises';
 import { parseRouterInfo } from '../../data/router-info.js';
+import { freePort, randomNetId, seedEachOther } from '../../router/devnet.js';
 
 function routerHashOfFile(b: Uint8Array): string {
   return toBase64(parseRouterInfo(new Uint8Array(b)).identity.hash);
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort } from '../../router/devnet.js';
 
-/** A random private netId (never 2). */
+/** A random private netId (16..254, never 2). */
 export function testNetId(): number {
-  return 100 + Math.floor(Math.random() * 150);
+  return randomNetId();
 }
 
 export async function makeRouter(opts: {
@@ -84,22 +78,23 @@ export async function until(cond: () => boolean, timeoutMs = 10_000, stepMs = 50
 }
 
 /**
- * n routers that all know each other from their netDb folders (each started once to write its router.info,
- * then restarted seeded), the first `floodfills` of them floodfills. `extra(i)` adds options to router i.
+ * n routers that all know each other from their netDb folders (seeded before the first start by
+ * router/devnet.ts seedEachOther: no start/stop cycle), the first `floodfills` of them floodfills, started
+ * one after the other (routers started together dial each other at once, and the duplicate sessions lose
+ * messages; see router/devnet.ts). `extra(i)` adds options to router i.
  */
 export async function makeNetwork(opts: { n: number; floodfills?: number; extra?: (i: number) => string[] }): Promise<Router[]> {
   const netId = testNetId();
-  const first: Router[] = [];
-  for (let i = 0; i < opts.n; i++) first.push(await makeRouter({ netId, floodfill: i < (opts.floodfills ?? 2) }));
-  for (const r of first) await r.start();
-  for (const r of first) await r.stop();
   const routers: Router[] = [];
-  for (const [i, r] of first.entries()) {
-    routers.push(
-      await makeRouter({ netId, floodfill: i < (opts.floodfills ?? 2), datadir: r.datadir, port: r.config.get('port'), extra: opts.extra?.(i) ?? [] }),
-    );
+  for (let i = 0; i < opts.n; i++) {
+    routers.push(await makeRouter({ netId, floodfill: i < (opts.floodfills ?? 2), extra: opts.extra?.(i) ?? [] }));
   }
-  for (const a of routers) for (const b of routers) if (a !== b) await seed(a, b, { fromDatadir: true });
-  for (const r of routers) await r.start();
+  await seedEachOther(routers.map((r) => r.config));
+  try {
+    for (const r of routers) await r.start();
+  } catch (e) {
+    await Promise.allSettled(routers.map((r) => r.stop()));
+    throw e;
+  }
   return routers;
 }
