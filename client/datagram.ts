@@ -7,12 +7,13 @@
  * i2pd 2.45.1: Datagram.cpp DatagramDestination::HandleDatagram / CreateDatagram.
  *
  * parseRepliableDatagram returns undefined (never throws) for anything malformed or not verifiable: the
- * caller counts it. Signing types this codebase cannot verify are refused (DSA_SHA1 among them).
+ * caller counts it. Signing types this codebase cannot verify (RSA, GOST) are refused.
  */
+import { createHash } from 'node:crypto';
 import { Reader } from '../data/bytes.js';
 import { concatBytes } from '../data/bytes.js';
 import { readKeysAndCert, signatureLength, type Destination } from '../data/identity.js';
-import { verifySignature } from '../data/key-types.js';
+import { SigType, verifySignature } from '../data/key-types.js';
 import { privateKeyFileSigner, type PrivateKeyFile } from '../data/private-key-file.js';
 
 export interface RepliableDatagram {
@@ -34,7 +35,9 @@ export function parseRepliableDatagram(bytes: Uint8Array): RepliableDatagram | u
     const from = readKeysAndCert(r);
     const signature = r.bytes(signatureLength(from), 'signature');
     const payload = r.rest();
-    if (!verifySignature(from.sigType, from.signingPublicKey, payload, signature)) return undefined;
+    // DSA_SHA1 signs SHA-256(payload) (i2pd HandleDatagram: "for DSA only" the hash is verified)
+    const signed = from.sigType === SigType.DSA_SHA1 ? createHash('sha256').update(payload).digest() : payload;
+    if (!verifySignature(from.sigType, from.signingPublicKey, signed, signature)) return undefined;
     return { from, payload };
   } catch {
     return undefined;

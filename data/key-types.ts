@@ -7,12 +7,13 @@
  * 10 that the spec lists as reserved — they are listed here so identities using them still parse.
  *
  * Verification supports EdDSA_SHA512_Ed25519 (7), RedDSA_SHA512_Ed25519 (11: a RedDSA signature verifies
- * as a plain Ed25519 signature, as in i2pd's RedDSA25519Verifier) and ECDSA P-256/P-384/P-521 (1–3) via
- * node:crypto. Other types (DSA_SHA1, RSA, Ed25519ph, GOST) parse but never verify (`verifySignature`
- * returns false), which is what i2pd does for RSA RouterInfos.
+ * as a plain Ed25519 signature, as in i2pd's RedDSA25519Verifier), ECDSA P-256/P-384/P-521 (1–3) and
+ * DSA_SHA1 (0, legacy destinations: crypto/dsa.ts) via node:crypto. Other types (RSA, Ed25519ph, GOST) parse
+ * but never verify (`verifySignature` returns false), which is what i2pd does for RSA RouterInfos.
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519Verify } from '../crypto/ed25519.js';
+import { dsaVerify } from '../crypto/dsa.js';
 
 export const SigType = {
   DSA_SHA1: 0,
@@ -99,7 +100,7 @@ const ECDSA: ReadonlyMap<number, { crv: string; hash: string; half: number }> = 
 
 /** True if `verifySignature` can verify this type. */
 export function canVerify(sigType: number): boolean {
-  return sigType === SigType.EdDSA_SHA512_Ed25519 || sigType === SigType.RedDSA_SHA512_Ed25519 || ECDSA.has(sigType);
+  return sigType === SigType.EdDSA_SHA512_Ed25519 || sigType === SigType.RedDSA_SHA512_Ed25519 || sigType === SigType.DSA_SHA1 || ECDSA.has(sigType);
 }
 
 /** Verify `signature` over `message` by a public key of `sigType`. Never throws; false when unsupported. */
@@ -109,6 +110,7 @@ export function verifySignature(sigType: number, publicKey: Uint8Array, message:
   if (sigType === SigType.EdDSA_SHA512_Ed25519 || sigType === SigType.RedDSA_SHA512_Ed25519) {
     return ed25519Verify(publicKey, message, signature);
   }
+  if (sigType === SigType.DSA_SHA1) return dsaVerify(publicKey, message, signature);
   const ec = ECDSA.get(sigType);
   if (!ec) return false;
   try {
