@@ -22,6 +22,16 @@ import { createHash } from 'node:crypto';
 const run = promisify(execFile);
 
 export const NETID = 77;
+
+/**
+ * Pool options for a site hosted by i2pd 2.45.1 (a tunnels.conf section's tail). i2pd publishes a LeaseSet
+ * only if the destination already has an outbound tunnel when its first inbound tunnel is built
+ * (Destination.cpp Publish: "Can't publish LeaseSet. Destination is not ready", no retry) and tries again
+ * only when another inbound tunnel is built — with 2 tunnels, about ten minutes later. Inbound builds often
+ * finish first here, so such a site could stay unreachable for ten minutes. A zero-hop outbound tunnel
+ * exists at once; the site's inbound tunnels stay 3 hops.
+ */
+export const I2PD_SITE_POOL = 'inbound.length = 3\ninbound.quantity = 2\noutbound.length = 0\noutbound.quantity = 2\n';
 export const SUBNET = '198.18.0.';
 
 /** Why the interop suite cannot run here, or undefined when it can. */

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Namespace, bootNetwork, interopUnavailable, sleep, tempBase } from './harness.js';
+import { I2PD_SITE_POOL, Namespace, bootNetwork, interopUnavailable, sleep, tempBase } from './harness.js';
 import { parsePrivateKeyFile } from '../../data/private-key-file.js';
 import { b32Address } from '../../data/base64.js';
 
@@ -32,7 +32,7 @@ interface FetchResult {
 
 (skip ? test.skip : test.serial)('10 MB and 20 concurrent streams both ways between clove and i2pd destinations', async (t) => {
   if (why) t.fail(`interop suite required but unavailable: ${why}`);
-  t.timeout(20 * 60_000);
+  t.timeout(30 * 60_000);
   const ns = await Namespace.create(25);
   const base = await tempBase();
   const file = randomBytes(10 * 1024 * 1024);
@@ -69,13 +69,14 @@ interface FetchResult {
       clove: [20],
       cloveArgs: [`--tunconf=${cloveTunnels}`],
       i2pdOptions: (i) =>
-        i === 5 ? { tunnels: '[web]\ntype = http\nhost = 198.18.0.5\nport = 8080\nkeys = web.dat\n' } : i === 4 ? { httpProxy: true } : {},
+        i === 5 ? { tunnels: `[web]\ntype = http\nhost = 198.18.0.5\nport = 8080\nkeys = web.dat\n${I2PD_SITE_POOL}` } : i === 4 ? { httpProxy: true } : {},
     });
     const i2pdSite = b32Address(parsePrivateKeyFile(new Uint8Array(await readFile(join(net.i2pd[4]!.dir, 'web.dat')))).identity.hash);
     const cloveSite = b32Address(parsePrivateKeyFile(new Uint8Array(await readFile(join(net.clove[0]!.dir, 'web.dat')))).identity.hash);
 
     // clove's HTTP proxy → i2pd server tunnel.
-    const hello1 = await fetchWhenReachable('198.18.0.20', `http://${i2pdSite}/hello`, 240_000);
+    // up to 11 minutes should i2pd miss its first publication (see I2PD_SITE_POOL)
+    const hello1 = await fetchWhenReachable('198.18.0.20', `http://${i2pdSite}/hello`, 660_000);
     t.is(hello1.status, 200, `clove proxy → i2pd site: ${JSON.stringify(hello1)}`);
     const big1 = await fetchVia('198.18.0.20', `http://${i2pdSite}/big`);
     t.is(big1.status, 200, JSON.stringify(big1));
