@@ -69,41 +69,51 @@ async function main(argv: string[]): Promise<number> {
   if (loaded.files.length) logger.info({ files: loaded.files }, 'configuration read');
 
   const router = new Router(config, { logger });
+  // Signals are taken from the start: one that arrives while the router starts stops it once started (the
+  // default action would kill the process mid-write). Keep the process alive, whatever the subsystems hold.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => void (signalled ??= signal);
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  const done = (code: number) => {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    logger.flush();
+    return code;
+  };
   try {
     await router.start();
   } catch (e) {
     if (e instanceof KeyFileError || isConfigError(e) || e instanceof StartError) {
       logger.fatal(e.message);
-      logger.flush();
       process.stderr.write(`clove: ${e.message}\n`);
-      return 1;
+      await router.stop().catch(() => undefined);
+      return done(1);
     }
+    done(70);
     throw e;
   }
 
   return new Promise<number>((resolve) => {
-    // Keep the process alive until a signal, whatever the subsystems hold open.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
-      clearInterval(keepAlive);
       router.stop().then(
-        () => {
-          logger.flush();
-          resolve(0);
-        },
+        () => resolve(done(0)),
         (e: unknown) => {
           logger.error({ err: e }, 'error while stopping');
-          logger.flush();
-          resolve(1);
+          resolve(done(1));
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    onSignal = stop;
+    if (signalled) stop(signalled);
   });
 }
 

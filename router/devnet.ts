@@ -809,6 +809,9 @@ export async function devnetCommand(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The routers' own timers and sockets are unref'd (a library must not hold its host's process open): keep
+  // the process alive from the start, or it may exit mid-start when only unref'd handles are pending.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     let devnet: Devnet;
     try {
@@ -824,13 +827,12 @@ export async function devnetCommand(argv: readonly string[]): Promise<number> {
       }
       throw e;
     }
-    const keepAlive = setInterval(() => undefined, 1 << 30);
     await new Promise<void>((r) => (stop.signal.aborted ? r() : stop.signal.addEventListener('abort', () => r(), { once: true })));
-    clearInterval(keepAlive);
     await devnet.stop();
     process.stdout.write('devnet stopped\n');
     return 0;
   } finally {
+    clearInterval(keepAlive);
     logger.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -113,3 +113,38 @@ test('the console serves /api/status with the router hash; a busy console port i
     t.is(await exited, 0, out);
   }
 });
+
+test('SIGTERM while the router is still starting (services and SAM included) stops it cleanly: exit 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'clove-cli-'));
+  const { createServer } = await import('node:net');
+  const free = async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as import('node:net').AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  };
+  const ports = { http: await free(), proxy: await free(), socks: await free(), sam: await free(), ntcp2: await free() };
+  const [cmd, a] = cloveCommand([
+    'run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', `--port=${ports.ntcp2}`, '--reseed.urls=', '--loglevel=info',
+    `--http.port=${ports.http}`, `--httpproxy.port=${ports.proxy}`, `--socksproxy.port=${ports.socks}`, `--sam.port=${ports.sam}`,
+  ]);
+  const p = spawn(cmd, a, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((res) => p.once('exit', (c) => res(c)));
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // router.info is written early in start(), before the services: signal right then.
+  const riFile = join(dir, 'router.info');
+  for (let i = 0; i < 3000 && p.exitCode === null; i++) {
+    try {
+      await readFile(riFile);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  p.kill('SIGTERM');
+  t.is(await exited, 0, out);
+  t.regex(out, /router stopped/);
+});
