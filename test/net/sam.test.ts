@@ -340,12 +340,19 @@ test.serial('raw socket: sessions, NAME=ME, DUPLICATED_ID/DEST, INVALID_KEY, ACC
   const bPub = toBase64(parsePrivateKeyFile(fromBase64(kv(rb, 'DESTINATION')!)).identity.bytes);
   const acc = await open();
   t.is(await acc.cmd('STREAM ACCEPT ID=alpha'), 'STREAM STATUS RESULT=OK');
+  // SESSION CREATE answers once the tunnels exist (as i2pd), before the LeaseSet is published: an app that
+  // connects at once can find no LeaseSet yet. Wait for alpha's publication, then retry like an app would.
+  const atFloodfill = () => routers.slice(0, 2).some((r) => r.netdb?.store.getLeaseSet(aKeys.identity.hash) !== undefined);
+  t.true(await until(atFloodfill, 60_000, 50), 'alpha\'s LeaseSet never reached a floodfill');
   let con: Sam | undefined;
   for (let i = 0; i < 6 && !con; i++) {
     const c = await open('HELLO VERSION MAX=3.1');
     const r = await c.cmd(`STREAM CONNECT ID=beta DESTINATION=${aPub} TO_PORT=7`, 120_000);
     if (r === 'STREAM STATUS RESULT=OK') con = c;
-    else t.log(`connect attempt ${i + 1}: ${r}`);
+    else {
+      t.log(`connect attempt ${i + 1}: ${r}`);
+      await new Promise((res) => setTimeout(res, 2_000));
+    }
   }
   if (!con) throw new Error('never connected');
   t.is(await acc.line(), `${bPub} FROM_PORT=0 TO_PORT=7`);
