@@ -62,12 +62,15 @@ const WINDOW_MS = Number(process.env.CLOVE_TUNNEL_WINDOW_MS ?? 10 * 60_000);
     const fin = await tunnels();
     const attempted = fin.builds.attempted; // the whole run, warm-up included
     const succeeded = fin.builds.succeeded;
+    // Builds still waiting for their reply when the window closes are neither successes nor failures.
+    const b = fin.builds;
+    const finished = b.succeeded + b.rejected + b.timedOut + b.badReply;
     t.log(`builds ${JSON.stringify(fin.builds)}, tests ${JSON.stringify(fin.tests)}, transit max ${maxTransit}, ${fin.transitBytes} transit bytes`);
     t.true(samples >= Math.floor(WINDOW_MS / 10_000) - 1);
     t.is(belowQuantity, 0, 'the pools fell below quantity');
     // The window spans the replacement of the first tunnels (built at ~0 s, replaced from 570 s).
     if (WINDOW_MS >= 10 * 60_000) t.true(attempted > 6, `no replacement builds in ten minutes: ${JSON.stringify(fin.builds)}`);
-    t.true(succeeded / attempted >= 0.9, `build success ${succeeded}/${attempted}`);
+    t.true(succeeded / finished >= 0.9, `build success ${succeeded}/${finished} finished (${attempted} attempted)`);
     t.true(fin.tests.sent > 0 && fin.tests.succeeded > 0, JSON.stringify(fin.tests));
     t.true(fin.tests.failed <= fin.tests.sent * 0.1, `tunnel tests failed: ${JSON.stringify(fin.tests)}`);
 

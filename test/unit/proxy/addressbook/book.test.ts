@@ -234,12 +234,13 @@ test("subscriptions follow i2pd's schedule: defaulturl first, ETag/Last-Modified
   t.is(s.calls.length, 0, 'destination not ready: nothing fetched');
   ready = true;
   await clock.advance(1 * MIN);
+  // The round is over once the next one is scheduled (it does real file I/O: wait for that, not a tick count).
+  // i2pd: the download added names, so the book is loaded → next round in 12 h, now from the subscriptions.
+  t.is(await nextTimer(clock), 4 * MIN + 720 * MIN);
   t.is(s.calls.length, 1);
   t.is(s.calls[0]!.url, `http://${b32[5]}/hosts.txt`, 'empty book: defaulturl');
   t.deepEqual(s.calls[0]!.headers, {});
   t.is(book.lookup('first.i2p'), b64[0]);
-  // i2pd: the download added names, so the book is loaded → next round in 12 h, now from the subscriptions.
-  t.is(await nextTimer(clock), 4 * MIN + 720 * MIN);
   // random() = 0.99 picks the last subscription; sub.i2p is not in the book → cannot resolve → failure.
   await clock.advance(720 * MIN);
   t.is(await nextTimer(clock), 724 * MIN + 5 * MIN, 'first failure: 1 × 5 min');
@@ -303,17 +304,27 @@ test('a loaded book with no subscriptions schedules nothing; a download that han
   const clock2 = new ManualClock();
   const schedule: Partial<SubscriptionSchedule> = { initialDelayMs: 0, requestTimeoutMs: 2 * MIN };
   let aborted: unknown;
+  let fetching = false;
   const hang: SubscriptionFetch = (_url, o) =>
-    new Promise((_resolve, reject) => o.signal.addEventListener('abort', () => reject((aborted = o.signal.reason) as Error)));
+    new Promise((_resolve, reject) => {
+      fetching = true;
+      o.signal.addEventListener('abort', () => reject((aborted = o.signal.reason) as Error));
+    });
   const b2 = new AddressBook({ datadir: await tempDir(), clock: clock2, schedule, subscriptions: [`http://${b32[0]}/h`] });
   await b2.load();
   b2.start({ fetch: hang });
   await clock2.advance(0);
+  // the round reaches fetch() after real file I/O; its deadline timer exists from then on
+  for (let i = 0; i < 500 && !fetching; i++) await new Promise((r) => setTimeout(r, 10));
+  t.true(fetching);
   await clock2.advance(2 * MIN);
   t.is(await nextTimer(clock2), 2 * MIN + 5 * MIN, 'failure: retry in 5 min');
   t.regex(String((aborted as Error).message), /timed out/);
   t.false(b2.lastResult?.ok);
+  fetching = false;
   await clock2.advance(5 * MIN);
+  for (let i = 0; i < 500 && !fetching; i++) await new Promise((r) => setTimeout(r, 10));
+  t.true(fetching, 'the retry is downloading');
   const stopping = b2.stop();
   await stopping;
   t.regex(String((aborted as Error).message), /stopped/);
