@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cloveCommand, REPO_ROOT } from '../../helpers/clove.js';
+import { freePort } from '../../helpers/net.js';
 import { parseRouterInfo, verifyRouterInfo, routerInfoNetId, addressOption } from '../../../data/router-info.js';
 
 const run = promisify(execFile);
@@ -116,15 +117,7 @@ test('the console serves /api/status with the router hash; a busy console port i
 
 test('SIGTERM while the router is still starting (services and SAM included) stops it cleanly: exit 0', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'clove-cli-'));
-  const { createServer } = await import('node:net');
-  const free = async () => {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    const port = (s.address() as import('node:net').AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  };
-  const ports = { http: await free(), proxy: await free(), socks: await free(), sam: await free(), ntcp2: await free() };
+  const ports = { http: await freePort(), proxy: await freePort(), socks: await freePort(), sam: await freePort(), ntcp2: await freePort() };
   const [cmd, a] = cloveCommand([
     'run', `--datadir=${dir}`, '--netid=77', '--host=127.0.0.1', `--port=${ports.ntcp2}`, '--reseed.urls=', '--loglevel=info',
     `--http.port=${ports.http}`, `--httpproxy.port=${ports.proxy}`, `--socksproxy.port=${ports.socks}`, `--sam.port=${ports.sam}`,
